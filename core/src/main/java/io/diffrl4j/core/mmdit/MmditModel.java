@@ -187,13 +187,30 @@ public final class MmditModel implements AdaptedFlowModel {
             throw new IllegalArgumentException("conditioning batch " + conditioning.batchSize() + " != latent batch "
                     + x.getShape().get(0));
         }
+        // The text stream's intermediates belong to the manager of their first operand. Without
+        // this they would pile up in the conditioning's manager, which often lives for a whole
+        // rollout (no CFG concatenation per step) or epoch; with it they go with x's.
+        NDManager owner = x.getManager();
+        NDArray sequence = ownedBy(conditioning.sequence(), owner);
+        NDArray pooled = ownedBy(conditioning.pooled(), owner);
+        NDArray timestep = ownedBy(sigma, owner).mul(1000f);
         if (dtype == DataType.FLOAT32) {
-            return transformer.forward(x, sigma.mul(1000f), conditioning.sequence(), conditioning.pooled());
+            return transformer.forward(x, timestep, sequence, pooled);
         }
         // Mixed precision: the base computes in half, the caller sees fp32 like the adapters.
-        NDArray out = transformer.forward(TorchKernels.cast(x, dtype), sigma.mul(1000f),
-                TorchKernels.cast(conditioning.sequence(), dtype), TorchKernels.cast(conditioning.pooled(), dtype));
+        NDArray out = transformer.forward(TorchKernels.cast(x, dtype), timestep, TorchKernels.cast(sequence, dtype),
+                TorchKernels.cast(pooled, dtype));
         return TorchKernels.cast(out, DataType.FLOAT32);
+    }
+
+    /** A view of a (differentiable, no copy) owned by owner, or a itself when it already is. */
+    private static NDArray ownedBy(NDArray a, NDManager owner) {
+        if (a.getManager() == owner) {
+            return a;
+        }
+        NDArray view = a.reshape(a.getShape());
+        view.attach(owner);
+        return view;
     }
 
     /** @return the base weights by diffusers name (views of the model's arrays; do not close) */

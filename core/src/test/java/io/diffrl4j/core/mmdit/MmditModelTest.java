@@ -10,6 +10,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.diffrl4j.core.flow.SeededNoise;
+import io.diffrl4j.core.model.Conditioning;
 import io.diffrl4j.core.nn.kernel.AttentionBackend;
 import io.diffrl4j.core.testing.TinyModels;
 import io.diffrl4j.core.weights.WeightSource;
@@ -26,6 +27,29 @@ class MmditModelTest {
         NDArray out = model.velocity(x, sigma, TinyModels.conditioning(m, (int) batch, 3));
         assertEquals(x.getShape(), out.getShape());
         return out.toFloatArray();
+    }
+
+    @Test
+    void intermediatesGoWithTheLatentsNotWithALongLivedConditioning() {
+        try (NDManager m = NDManager.newBaseManager(); MmditModel model = TinyModels.mmdit(m, 4);
+                NDManager rollout = m.newSubManager()) {
+            Conditioning c = TinyModels.conditioning(rollout, 2, 3);
+            NDArray sigma = rollout.create(new float[] {0.5f, 0.25f});
+            float[] first = null;
+            int held = rollout.getManagedArrays().size();
+            for (int step = 0; step < 3; step++) {
+                try (NDManager s = rollout.newSubManager()) {
+                    NDArray x = s.ones(new Shape(2, 4, 8, 8));
+                    float[] v = model.velocity(x, sigma, c).toFloatArray();
+                    if (first == null) {
+                        first = v;
+                    }
+                    assertArrayEquals(first, v, 0f);
+                }
+                // 498 arrays per 3 steps stayed behind before the fix
+                assertEquals(held, rollout.getManagedArrays().size(), "arrays left in the conditioning's manager");
+            }
+        }
     }
 
     @Test
