@@ -20,7 +20,10 @@ import java.util.function.Consumer;
 /**
  * Trains a base MMDiT and its text encoder from scratch by rectified flow matching (SD3's recipe
  * scaled down): logit-normal noise levels, velocity MSE, prompts dropped to the empty prompt with
- * probability 0.1 so classifier-free guidance works, AdamW on every weight.
+ * probability 0.1 so classifier-free guidance works, AdamW on every weight at a constant learning
+ * rate, and optionally an exponential moving average of the weights, which the model then keeps
+ * (the usual diffusion recipe). The rate is constant so that a run stopped at step n equals a run
+ * of n steps.
  */
 public final class FlowMatchingPretrainer {
     /**
@@ -29,13 +32,16 @@ public final class FlowMatchingPretrainer {
      * @param learningRate AdamW learning rate
      * @param dropPrompt probability of replacing a prompt by the empty one
      * @param seed every random draw derives from it
+     * @param emaDecay per-step decay of the weight average the model ends with, in [0, 1); 0 keeps
+     *     the raw weights
      */
-    public record Config(int steps, int batchSize, double learningRate, double dropPrompt, long seed) {
+    public record Config(int steps, int batchSize, double learningRate, double dropPrompt, long seed, double emaDecay) {
         /** Validates the ranges. */
         public Config {
-            if (steps < 1 || batchSize < 1 || !(learningRate > 0) || !(dropPrompt >= 0 && dropPrompt < 1)) {
-                throw new IllegalArgumentException("pretraining needs steps >= 1, batchSize >= 1, learningRate > 0 and "
-                        + "dropPrompt in [0, 1); got " + this);
+            if (steps < 1 || batchSize < 1 || !(learningRate > 0) || !(dropPrompt >= 0 && dropPrompt < 1)
+                    || !(emaDecay >= 0 && emaDecay < 1)) {
+                throw new IllegalArgumentException("pretraining needs steps >= 1, batchSize >= 1, learningRate > 0, "
+                        + "dropPrompt in [0, 1) and emaDecay in [0, 1); got " + this);
             }
         }
     }
@@ -49,9 +55,9 @@ public final class FlowMatchingPretrainer {
      * @param sampleShape the shape of one sample, e.g. (3, 32, 32)
      * @param config the run's numbers
      * @param progress receives (step, mean loss over the last report interval) every 100 steps,
-     *     with the weights as they are after that step (so it may save or evaluate them; the base is
-     *     trainable while it runs)
-     * @return the loss of every step
+     *     with the model holding the averaged weights of that step (so it may save or evaluate
+     *     them; the base is trainable while it runs)
+     * @return the loss of every step; the model ends holding the averaged weights
      */
     public static double[] train(MmditModel model, TokenTextEncoder text, PretrainingData data, Shape sampleShape,
             Config config, Consumer<double[]> progress) {
@@ -63,6 +69,12 @@ public final class FlowMatchingPretrainer {
         LogitNormalNoiseLevels levels = new LogitNormalNoiseLevels(0, 1, 1);
         double[] losses = new double[config.steps()];
         try (NDManager manager = NDManager.newBaseManager(); AdamW optimizer = new AdamW(manager, adam)) {
+            // decay 0 keeps no average at all: "a + (w - a)" is not always w in floating point
+            List<NDArray> average = new ArrayList<>(params.size());
+            for (NDArray p : config.emaDecay() > 0 ? params : List.<NDArray>of()) {
+                average.add(p.duplicate());
+                average.get(average.size() - 1).attach(manager);
+            }
             double window = 0;
             for (int step = 0; step < config.steps(); step++) {
                 SeededNoise rng = root.fork(step);
@@ -92,17 +104,49 @@ public final class FlowMatchingPretrainer {
                         losses[step] = loss.getFloat();
                     }
                     optimizer.step(params, config.learningRate());
+                    accumulate(average, params, config.emaDecay(), s);
                 }
                 window += losses[step];
                 if ((step + 1) % 100 == 0) {
-                    progress.accept(new double[] {step + 1, window / 100});
+                    swap(params, average, manager);
+                    try {
+                        progress.accept(new double[] {step + 1, window / 100});
+                    } finally {
+                        swap(params, average, manager);
+                    }
                     window = 0;
                 }
             }
+            swap(params, average, manager);
         } finally {
             model.setBaseTrainable(false);
             text.setTrainable(false);
         }
         return losses;
+    }
+
+    /** average := decay * average + (1 - decay) * weights, in place; temporaries live in scratch. */
+    private static void accumulate(List<NDArray> average, List<NDArray> weights, double decay, NDManager scratch) {
+        for (int i = 0; i < average.size(); i++) {
+            NDArray a = average.get(i);
+            NDArray w = weights.get(i);
+            NDArray step = w.sub(a);
+            step.attach(scratch);
+            a.addi(step.muli(1 - decay));
+        }
+    }
+
+    /** Exchanges the values of two lists of arrays in place (the weights keep their identity). */
+    private static void swap(List<NDArray> weights, List<NDArray> average, NDManager manager) {
+        try (NDManager s = manager.newSubManager()) {
+            for (int i = 0; i < average.size(); i++) {
+                NDArray w = weights.get(i);
+                NDArray a = average.get(i);
+                NDArray held = w.duplicate();
+                held.attach(s);
+                w.subi(w).addi(a);
+                a.subi(a).addi(held);
+            }
+        }
     }
 }

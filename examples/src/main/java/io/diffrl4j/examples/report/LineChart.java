@@ -63,6 +63,41 @@ public final class LineChart {
      * @throws IOException when writing fails
      */
     public void write(Path file, int width, int height) throws IOException {
+        writePng(render(width, height), file);
+    }
+
+    /**
+     * Several charts of one size in a grid, as one PNG (a multi-panel figure).
+     *
+     * @param charts the panels, row by row
+     * @param columns panels per row
+     * @param width pixels of one panel
+     * @param height pixels of one panel
+     * @param file the PNG to write (parent folders are created)
+     * @throws IOException when writing fails
+     */
+    public static void writeGrid(List<LineChart> charts, int columns, int width, int height, Path file) throws IOException {
+        if (charts.isEmpty() || columns < 1) {
+            throw new IllegalArgumentException("a grid needs at least one chart and one column");
+        }
+        int rows = (charts.size() + columns - 1) / columns;
+        BufferedImage img = new BufferedImage(columns * width, rows * height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = img.createGraphics();
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, img.getWidth(), img.getHeight());
+        for (int i = 0; i < charts.size(); i++) {
+            g.drawImage(charts.get(i).render(width, height), (i % columns) * width, (i / columns) * height, null);
+        }
+        g.dispose();
+        writePng(img, file);
+    }
+
+    /**
+     * @param width pixels
+     * @param height pixels
+     * @return the chart as an image
+     */
+    public BufferedImage render(int width, int height) {
         BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
@@ -122,6 +157,10 @@ public final class LineChart {
             legendY += 15;
         }
         g.dispose();
+        return img;
+    }
+
+    private static void writePng(BufferedImage img, Path file) throws IOException {
         if (file.getParent() != null) {
             Files.createDirectories(file.getParent());
         }

@@ -7,6 +7,7 @@ import io.diffrl4j.core.adapter.AdapterRoles;
 import io.diffrl4j.core.method.Method;
 import io.diffrl4j.core.reward.ImageEmbedder;
 import io.diffrl4j.core.reward.Prompt;
+import io.diffrl4j.core.reward.RewardFunction;
 import io.diffrl4j.core.train.ConsoleProgress;
 import io.diffrl4j.core.train.EpochReport;
 import io.diffrl4j.core.train.MetricsLogger;
@@ -16,7 +17,6 @@ import io.diffrl4j.core.train.TrainingListener;
 import io.diffrl4j.examples.report.ImageGrid;
 import io.diffrl4j.examples.report.LineChart;
 import io.diffrl4j.examples.shapes.PromptGrammar;
-import io.diffrl4j.examples.shapes.ShapesChecker;
 import io.diffrl4j.examples.shapes.ShapesDataset;
 import io.diffrl4j.examples.shapes.ShapesEvaluation;
 import io.diffrl4j.examples.shapes.ShapesModel;
@@ -30,22 +30,24 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * The main job: fine-tunes the shipped Shapes base model with one method (GARDO by default) on the
- * GenEval-like task (the checker is the proxy reward) and writes a report a person can look at:
+ * The main job: fine-tunes the shipped Shapes base model with one method (GARDO by default) on one
+ * task (the GenEval-like one by default, where the checker is the proxy reward; or the reward-model
+ * over-optimisation one, see {@link ShapesTask}) and writes a report a person can look at:
  * {@code config.json}, {@code metrics.csv} / {@code metrics.jsonl} (training), {@code eval.csv}
- * (held-out: gold strict pass rate on the evaluation prompts, within-prompt Vendi diversity,
- * Frechet distance of embeddings to real data), learning curves ({@code curves.png}), image grids
- * of the same prompts and seeds before and after ({@code before.png}, {@code after.png}), and
- * {@code summary.md}.
+ * (held-out: gold strict pass rate on the evaluation prompts, the proxy on the same images,
+ * within-prompt Vendi diversity, Frechet distance of embeddings to real data), learning curves
+ * ({@code curves-*.png}), image grids of the same prompts and seeds before and after
+ * ({@code before.png}, {@code after.png}), and {@code summary.md}.
  *
  * <pre>
- * bin/demo [gardo|flow-grpo|flow-grpo-kl|diffusion-nft|crd] [--epochs N] [--seed S] [--out DIR]
+ * bin/demo [gardo|flow-grpo|flow-grpo-kl|diffusion-nft|crd] [--task geneval|reward-model] [--epochs N] [--seed S] [--out DIR]
  * </pre>
  */
 public final class ShapesDemo {
@@ -55,6 +57,7 @@ public final class ShapesDemo {
 
     /**
      * @param method a name of {@link ShapesMethods#NAMES}
+     * @param task the proxy reward and its gold
      * @param epochs training epochs
      * @param seed the run's seed
      * @param out the output folder
@@ -64,12 +67,15 @@ public final class ShapesDemo {
      * @param evalPrompts held-out prompts evaluated
      * @param evalImages images per held-out prompt
      */
-    public record Options(String method, int epochs, long seed, Path out, int evalEvery, int prompts, int groupSize,
+    public record Options(String method, ShapesTask task, int epochs, long seed, Path out, int evalEvery, int prompts, int groupSize,
             int evalPrompts, int evalImages) {
         /** Validates the numbers. */
         public Options {
             if (!ShapesMethods.NAMES.contains(method)) {
                 throw new IllegalArgumentException("unknown method '" + method + "'; choose one of " + ShapesMethods.NAMES);
+            }
+            if (task == null) {
+                throw new IllegalArgumentException("a task is required; choose one of " + ShapesTask.names());
             }
             if (epochs < 1 || evalEvery < 1 || prompts < 2 || prompts % 2 != 0 || groupSize < 2 || evalPrompts < 1
                     || evalImages < 2) {
@@ -78,9 +84,23 @@ public final class ShapesDemo {
             }
         }
 
-        /** @return the defaults: 30 epochs of 8 prompts x 8 images, seed 1, runs/shapes-&lt;method&gt; */
+        /**
+         * @param method a name of {@link ShapesMethods#NAMES}
+         * @return the defaults: the GenEval-like task, 30 epochs of 8 prompts x 8 images, seed 1,
+         *     output in runs/shapes-&lt;method&gt;
+         */
         public static Options defaults(String method) {
-            return new Options(method, 30, 1, Path.of("runs", "shapes-" + method), 10, 8, 8, EVAL_PROMPTS, EVAL_IMAGES);
+            return new Options(method, ShapesTask.GENEVAL, 30, 1, defaultOut(method, ShapesTask.GENEVAL), 10, 8, 8,
+                    EVAL_PROMPTS, EVAL_IMAGES);
+        }
+
+        /** @return a copy with another output folder */
+        public Options withOut(Path folder) {
+            return new Options(method, task, epochs, seed, folder, evalEvery, prompts, groupSize, evalPrompts, evalImages);
+        }
+
+        private static Path defaultOut(String method, ShapesTask task) {
+            return Path.of("runs", "shapes-" + (task == ShapesTask.GENEVAL ? "" : task.cliName() + "-") + method);
         }
     }
 
@@ -93,7 +113,8 @@ public final class ShapesDemo {
             options = parse(args);
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
-            System.err.println("usage: bin/demo [" + String.join("|", ShapesMethods.NAMES) + "] [--epochs N] [--seed S] [--out DIR]");
+            System.err.println("usage: bin/demo [" + String.join("|", ShapesMethods.NAMES) + "] [--task "
+                    + String.join("|", ShapesTask.names()) + "] [--epochs N] [--seed S] [--out DIR]");
             System.exit(2);
             return;
         }
@@ -108,6 +129,7 @@ public final class ShapesDemo {
         Options d = Options.defaults(method);
         int epochs = d.epochs();
         long seed = d.seed();
+        ShapesTask task = d.task();
         Path out = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -123,6 +145,7 @@ public final class ShapesDemo {
                 switch (a) {
                     case "--epochs" -> epochs = Integer.parseInt(v);
                     case "--seed" -> seed = Long.parseLong(v);
+                    case "--task" -> task = ShapesTask.named(v);
                     case "--out" -> out = Path.of(v);
                     default -> throw new IllegalArgumentException("unknown option " + a);
                 }
@@ -130,8 +153,8 @@ public final class ShapesDemo {
                 throw new IllegalArgumentException("not a number for " + a + ": " + v);
             }
         }
-        return new Options(method, epochs, seed, out == null ? Path.of("runs", "shapes-" + method) : out, d.evalEvery(),
-                d.prompts(), d.groupSize(), d.evalPrompts(), d.evalImages());
+        return new Options(method, task, epochs, seed, out == null ? Options.defaultOut(method, task) : out,
+                d.evalEvery(), d.prompts(), d.groupSize(), d.evalPrompts(), d.evalImages());
     }
 
     /**
@@ -155,8 +178,9 @@ public final class ShapesDemo {
                 .optLearningRate(2e-3).optSeed(o.seed()).build();
         Map<String, List<Double>> eval = new LinkedHashMap<>();
         try (NDManager root = NDManager.newBaseManager(); ShapesModel model = ShapesModel.pretrained(root)) {
+            RewardFunction proxy = o.task().proxy(root);
             writeConfig(o, config, method);
-            Evaluation before = evaluate(model, evalPrompts, o, embedder, realFeatures);
+            Evaluation before = evaluate(model, evalPrompts, o, embedder, realFeatures, proxy);
             ImageGrid.write(before.result().images(), o.evalImages() * 4, 4, o.out().resolve("before.png"));
             record(eval, 0, before);
             Evaluation[] last = {before};
@@ -166,7 +190,7 @@ public final class ShapesDemo {
                     int done = report.epoch() + 1;
                     if (done % o.evalEvery() == 0 || done == o.epochs()) {
                         last[0] = model.transformer().adapters().with(AdapterRoles.POLICY,
-                                () -> evaluate(model, evalPrompts, o, embedder, realFeatures));
+                                () -> evaluate(model, evalPrompts, o, embedder, realFeatures, proxy));
                         record(eval, done, last[0]);
                     }
                 }
@@ -174,7 +198,7 @@ public final class ShapesDemo {
             try (Trainer trainer = Trainer.builder(model.transformer(), method).optConfig(config)
                     .setPrompts(PromptGrammar.trainingPrompts()).setTextEncoder(model.textEncoder())
                     .optDecoder(ShapesModel.decoder()).setSampleShape(ShapesModel.sampleShape())
-                    .setReward(new ShapesChecker())
+                    .setReward(proxy)
                     .addAuxiliaryReward(new PaletteFidelityReward())
                     .addAuxiliaryReward(new ShapeRegularityReward())
                     .addListener(new MetricsLogger(o.out()))
@@ -186,18 +210,24 @@ public final class ShapesDemo {
             ImageGrid.write(last[0].result().images(), o.evalImages() * 4, 4, o.out().resolve("after.png"));
         }
         writeEvalCsv(o.out().resolve("eval.csv"), eval);
-        ShapesReport.curves(o.out(), eval);
+        ShapesReport.curves(o.out(), o.task(), eval);
         return ShapesReport.summary(o, eval, ShapesMethods.DEVIATIONS, (System.nanoTime() - t0) / 1e9);
     }
 
     /** Held-out numbers of one evaluation. */
-    record Evaluation(ShapesEvaluation.Result result, double vendi, double frechet) {}
+    record Evaluation(ShapesEvaluation.Result result, double proxy, double vendi, double frechet) {}
 
     private static Evaluation evaluate(ShapesModel model, List<Prompt> prompts, Options o, ImageEmbedder embedder,
-            float[][] real) {
+            float[][] real, RewardFunction proxy) {
         ShapesEvaluation.Result r = ShapesEvaluation.run(model, prompts, o.evalImages(), o.seed() + 1000);
         float[][] f = embed(embedder, r.images());
-        return new Evaluation(r, VendiScore.withinGroups(f, o.evalImages()), FrechetDistance.compute(f, real));
+        double proxyMean;
+        try {
+            proxyMean = Arrays.stream(proxy.score(r.images(), r.prompts())).average().orElseThrow();
+        } catch (Exception e) {
+            throw new IllegalStateException("the proxy reward failed on the held-out images: " + e, e);
+        }
+        return new Evaluation(r, proxyMean, VendiScore.withinGroups(f, o.evalImages()), FrechetDistance.compute(f, real));
     }
 
     /**
@@ -223,6 +253,7 @@ public final class ShapesDemo {
         eval.computeIfAbsent("epoch", k -> new ArrayList<>()).add((double) epoch);
         eval.computeIfAbsent("gold_strict_pass_rate", k -> new ArrayList<>()).add(e.result().strictRate());
         eval.computeIfAbsent("gold_mean_score", k -> new ArrayList<>()).add(e.result().meanScore());
+        eval.computeIfAbsent("proxy_mean", k -> new ArrayList<>()).add(e.proxy());
         eval.computeIfAbsent("vendi_within_prompt", k -> new ArrayList<>()).add(e.vendi());
         eval.computeIfAbsent("frechet_to_real", k -> new ArrayList<>()).add(e.frechet());
     }
@@ -245,6 +276,8 @@ public final class ShapesDemo {
         ObjectNode n = json.createObjectNode();
         n.put("method", method.name());
         n.put("requested", o.method());
+        n.put("task", o.task().cliName());
+        n.put("proxy_reward", o.task().proxyLabel());
         n.put("epochs", o.epochs());
         n.put("seed", o.seed());
         n.put("deviations_from_paper_defaults", ShapesMethods.DEVIATIONS);

@@ -14,12 +14,12 @@ import java.util.Map;
 final class ShapesReport {
     private ShapesReport() {}
 
-    static void curves(Path out, Map<String, List<Double>> eval) throws IOException {
+    static void curves(Path out, ShapesTask task, Map<String, List<Double>> eval) throws IOException {
         Map<String, double[]> train = readCsv(out.resolve("metrics.csv"));
         double[] epochs = shift(train.get("epoch"));
         double[] evalEpochs = array(eval.get("epoch"));
         new LineChart("Proxy reward (training samples) and gold pass rate (held-out prompts)", "epoch", "value")
-                .add("proxy: checker score (train)", epochs, train.get("reward/geneval/mean"))
+                .add("proxy: " + task.proxyLabel() + " (train)", epochs, train.get(task.metricKey()))
                 .add("gold: strict pass rate (eval)", evalEpochs, array(eval.get("gold_strict_pass_rate")))
                 .add("auxiliary: palette fidelity", epochs, train.getOrDefault("reward/palette_fidelity/mean", nan(epochs)))
                 .add("auxiliary: shape regularity", epochs, train.getOrDefault("reward/shape_regularity/mean", nan(epochs)))
@@ -39,14 +39,16 @@ final class ShapesReport {
     static Path summary(ShapesDemo.Options o, Map<String, List<Double>> eval, String deviations, double seconds)
             throws IOException {
         Map<String, double[]> train = readCsv(o.out().resolve("metrics.csv"));
-        double[] proxy = train.get("reward/geneval/mean");
+        double[] proxy = train.get(o.task().metricKey());
         StringBuilder b = new StringBuilder();
-        b.append("# Shapes world: ").append(o.method()).append("\n\n");
+        b.append("# Shapes world: ").append(o.method()).append(" on the ").append(o.task().cliName()).append(" task\n\n");
         b.append(String.format(Locale.ROOT, "%d epochs of %d prompts x %d images, seed %d, %.0f s on this machine.%n%n",
                 o.epochs(), o.prompts(), o.groupSize(), o.seed(), seconds));
         b.append("| metric | start | end |\n|---|---|---|\n");
-        b.append(row("proxy reward: checker score on training samples (first / last epoch)", proxy[0], proxy[proxy.length - 1]));
-        for (String k : List.of("gold_strict_pass_rate", "gold_mean_score", "vendi_within_prompt", "frechet_to_real")) {
+        b.append(row("proxy reward: " + o.task().proxyLabel() + " on training samples (first / last epoch)", proxy[0],
+                proxy[proxy.length - 1]));
+        for (String k : List.of("proxy_mean", "gold_strict_pass_rate", "gold_mean_score", "vendi_within_prompt",
+                "frechet_to_real")) {
             List<Double> v = eval.get(k);
             b.append(row(label(k), v.get(0), v.get(v.size() - 1)));
         }
@@ -67,6 +69,7 @@ final class ShapesReport {
 
     private static String label(String key) {
         return switch (key) {
+            case "proxy_mean" -> "proxy reward on the held-out images";
             case "gold_strict_pass_rate" -> "gold: strict GenEval pass rate on held-out prompts";
             case "gold_mean_score" -> "gold: mean GenEval score on held-out prompts";
             case "vendi_within_prompt" -> "held-out diversity: Vendi score within a prompt";

@@ -1,0 +1,291 @@
+package io.diffrl4j.examples.shapes.demo;
+
+import io.diffrl4j.examples.report.LineChart;
+import io.diffrl4j.examples.shapes.PromptGrammar;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The comparison run: every method on every task with several seeds and the same budget of sampled
+ * images, through the main job's code path ({@link ShapesDemo#run}), then one table and one
+ * figure per task in a Markdown report.
+ *
+ * <pre>
+ * java ... ShapesComparison [--epochs 20] [--seeds 1,2,3] [--tasks geneval,reward-model]
+ *     [--methods gardo,flow-grpo,flow-grpo-kl,diffusion-nft,crd] [--runs runs/comparison]
+ *     [--report examples/RESULTS.md]
+ * </pre>
+ *
+ * Each run writes its own folder {@code runs/<task>/<method>/seed-<s>}; a folder that already
+ * holds a {@code summary.md} is finished and is read, not run again, so an interrupted comparison
+ * resumes, and tasks can run in separate processes before one last call writes the report. The
+ * figures go next to the report, in {@code results/}.
+ */
+public final class ShapesComparison {
+    /** Held-out metrics of the table and the figure, as named in {@code eval.csv}. */
+    private static final List<String> HELD_OUT = List.of("gold_strict_pass_rate", "proxy_mean", "vendi_within_prompt",
+            "frechet_to_real");
+
+    /**
+     * @param epochs epochs of every run
+     * @param prompts prompts per epoch
+     * @param groupSize images per prompt
+     * @param evalPrompts held-out prompts evaluated (the first of {@link PromptGrammar#evaluationPrompts()})
+     * @param evalImages images per held-out prompt
+     * @param seeds the seeds of every (task, method)
+     * @param tasks the tasks
+     * @param methods names of {@link ShapesMethods#NAMES}
+     * @param runs the folder of the runs
+     * @param report the Markdown file written at the end
+     * @param command the command line recorded in the report
+     */
+    public record Plan(int epochs, int prompts, int groupSize, int evalPrompts, int evalImages, List<Long> seeds, List<ShapesTask> tasks, List<String> methods, Path runs, Path report,
+            String command) {
+        /** Validates the plan. */
+        public Plan {
+            seeds = List.copyOf(seeds);
+            tasks = List.copyOf(tasks);
+            methods = List.copyOf(methods);
+            if (epochs < 1 || seeds.isEmpty() || tasks.isEmpty() || methods.isEmpty()) {
+                throw new IllegalArgumentException("a comparison needs epochs >= 1 and at least one seed, task and method");
+            }
+            for (String m : methods) {
+                if (!ShapesMethods.NAMES.contains(m)) {
+                    throw new IllegalArgumentException("unknown method '" + m + "'; choose among " + ShapesMethods.NAMES);
+                }
+            }
+        }
+
+        /**
+         * @param task the task
+         * @param method the method
+         * @param seed the seed
+         * @return the options of that run, evaluated every 5 epochs (or at the end of shorter runs)
+         */
+        public ShapesDemo.Options options(ShapesTask task, String method, long seed) {
+            return new ShapesDemo.Options(method, task, epochs, seed, runs.resolve(task.cliName()).resolve(method)
+                    .resolve("seed-" + seed), Math.min(5, epochs), prompts, groupSize, evalPrompts, evalImages);
+        }
+    }
+
+    private ShapesComparison() {}
+
+    /** @param args see the class comment */
+    public static void main(String[] args) throws IOException {
+        Plan plan;
+        try {
+            plan = parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.err.println("usage: ShapesComparison [--epochs N] [--seeds 1,2,3] [--tasks " + String.join(",",
+                    ShapesTask.names()) + "] [--methods " + String.join(",", ShapesMethods.NAMES)
+                    + "] [--runs DIR] [--report FILE]");
+            System.exit(2);
+            return;
+        }
+        run(plan, System.out);
+        System.out.println("Report written to " + plan.report().toAbsolutePath());
+    }
+
+    static Plan parse(String[] args) {
+        int epochs = 20;
+        List<Long> seeds = List.of(1L, 2L, 3L);
+        List<ShapesTask> tasks = List.of(ShapesTask.values());
+        List<String> methods = ShapesMethods.NAMES;
+        Path runs = Path.of("runs", "comparison");
+        Path report = Path.of("examples", "RESULTS.md");
+        for (int i = 0; i < args.length; i += 2) {
+            if (i + 1 >= args.length) {
+                throw new IllegalArgumentException("missing value for " + args[i]);
+            }
+            String v = args[i + 1];
+            try {
+                switch (args[i]) {
+                    case "--epochs" -> epochs = Integer.parseInt(v);
+                    case "--seeds" -> seeds = Arrays.stream(v.split(",")).map(Long::parseLong).toList();
+                    case "--tasks" -> tasks = Arrays.stream(v.split(",")).map(ShapesTask::named).toList();
+                    case "--methods" -> methods = List.of(v.split(","));
+                    case "--runs" -> runs = Path.of(v);
+                    case "--report" -> report = Path.of(v);
+                    default -> throw new IllegalArgumentException("unknown option " + args[i]);
+                }
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("not a number in " + args[i] + ": " + v);
+            }
+        }
+        ShapesDemo.Options d = ShapesDemo.Options.defaults(methods.get(0));
+        return new Plan(epochs, d.prompts(), d.groupSize(), PromptGrammar.evaluationPrompts().size(), 3, seeds, tasks, methods, runs, report, "ShapesComparison " + String.join(" ", args));
+    }
+
+    /**
+     * Runs what is not finished yet, then writes the report and its figures.
+     *
+     * @param plan what to run
+     * @param console one line per run
+     * @throws IOException when a run or the report cannot be written
+     */
+    public static void run(Plan plan, PrintStream console) throws IOException {
+        PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
+        for (ShapesTask task : plan.tasks()) {
+            for (String method : plan.methods()) {
+                for (long seed : plan.seeds()) {
+                    ShapesDemo.Options o = plan.options(task, method, seed);
+                    if (Files.exists(o.out().resolve("summary.md"))) {
+                        console.printf(Locale.ROOT, "%-13s %-14s seed %d: done before%n", task.cliName(), method, seed);
+                        continue;
+                    }
+                    long t0 = System.nanoTime();
+                    ShapesDemo.run(o, quiet);
+                    console.printf(Locale.ROOT, "%-13s %-14s seed %d: %.0f s%n", task.cliName(), method, seed,
+                            (System.nanoTime() - t0) / 1e9);
+                }
+            }
+        }
+        writeReport(plan);
+    }
+
+    /** Per method, the curves of one task averaged over seeds, with their spread at the end. */
+    record Curves(double[] trainEpochs, double[] proxyTrain, double[] evalEpochs, Map<String, double[]> heldOut,
+            Map<String, double[]> lastBySeed, Map<String, double[]> firstBySeed) {}
+
+    static Curves read(Plan plan, ShapesTask task, String method) throws IOException {
+        List<Map<String, double[]>> train = new ArrayList<>();
+        List<Map<String, double[]>> eval = new ArrayList<>();
+        for (long seed : plan.seeds()) {
+            Path dir = plan.options(task, method, seed).out();
+            train.add(ShapesReport.readCsv(dir.resolve("metrics.csv")));
+            eval.add(ShapesReport.readCsv(dir.resolve("eval.csv")));
+        }
+        double[] trainEpochs = train.get(0).get("epoch").clone();
+        for (int i = 0; i < trainEpochs.length; i++) {
+            trainEpochs[i] += 1;
+        }
+        Map<String, double[]> heldOut = new LinkedHashMap<>();
+        Map<String, double[]> last = new LinkedHashMap<>();
+        Map<String, double[]> first = new LinkedHashMap<>();
+        List<String> keys = new ArrayList<>(HELD_OUT);
+        for (String k : keys) {
+            heldOut.put(k, mean(eval, k));
+            last.put(k, eval.stream().mapToDouble(e -> e.get(k)[e.get(k).length - 1]).toArray());
+            first.put(k, eval.stream().mapToDouble(e -> e.get(k)[0]).toArray());
+        }
+        String proxyKey = task.metricKey();
+        last.put("proxy_train", train.stream().mapToDouble(t -> tailMean(t.get(proxyKey), 3)).toArray());
+        first.put("proxy_train", train.stream().mapToDouble(t -> t.get(proxyKey)[0]).toArray());
+        if (train.stream().allMatch(t -> t.containsKey("kl"))) {
+            last.put("kl", train.stream().mapToDouble(t -> tailMean(t.get("kl"), 3)).toArray());
+        }
+        return new Curves(trainEpochs, mean(train, proxyKey), eval.get(0).get("epoch"), heldOut, last, first);
+    }
+
+    static void writeReport(Plan plan) throws IOException {
+        Path figures = plan.report().toAbsolutePath().getParent().resolve("results");
+        StringBuilder b = new StringBuilder();
+        b.append("# Shapes world: every method on both tasks\n\n");
+        ShapesDemo.Options any = plan.options(plan.tasks().get(0), plan.methods().get(0), plan.seeds().get(0));
+        b.append(String.format(Locale.ROOT, "Made by `%s` (via `bin/compare`). Every run: %d epochs of %d prompts x %d "
+                + "images (%d sampled images, the same budget for every method), the demo's settings otherwise (%s). "
+                + "Seeds %s. Held-out numbers: %d evaluation prompts (never trained on) x %d images, fixed noise, "
+                + "Euler ODE with CFG, evaluated every %d epochs. Values are mean ± standard deviation over seeds; "
+                + "proxy (train) is the mean of the last 3 epochs.%n%n", plan.command(), plan.epochs(), any.prompts(),
+                any.groupSize(), plan.epochs() * any.prompts() * any.groupSize(), ShapesMethods.DEVIATIONS,
+                plan.seeds(), any.evalPrompts(), any.evalImages(), any.evalEvery()));
+        for (ShapesTask task : plan.tasks()) {
+            Map<String, Curves> curves = new LinkedHashMap<>();
+            for (String m : plan.methods()) {
+                curves.put(m, read(plan, task, m));
+            }
+            String figure = "shapes-" + task.cliName() + ".png";
+            figure(task, curves, figures.resolve(figure));
+            b.append("## Task: ").append(task.cliName()).append(" (proxy: ").append(task.proxyLabel())
+                    .append(", gold: the checker on held-out prompts)\n\n");
+            Curves base = curves.values().iterator().next();
+            b.append(String.format(Locale.ROOT, "Base model before training: gold strict pass rate %s, proxy on held-out "
+                    + "images %s, Vendi %s, Frechet %s.%n%n", stat(base.firstBySeed().get("gold_strict_pass_rate")),
+                    stat(base.firstBySeed().get("proxy_mean")), stat(base.firstBySeed().get("vendi_within_prompt")),
+                    stat(base.firstBySeed().get("frechet_to_real"))));
+            b.append("| method | proxy (train), first epoch | proxy (train), end | proxy (held-out), end | "
+                    + "gold strict pass rate, end | Vendi within prompt, end | Frechet to real, end | KL, end |\n");
+            b.append("|---|---|---|---|---|---|---|---|\n");
+            for (Map.Entry<String, Curves> e : curves.entrySet()) {
+                Curves c = e.getValue();
+                b.append("| ").append(e.getKey()).append(" | ").append(stat(c.firstBySeed().get("proxy_train")))
+                        .append(" | ").append(stat(c.lastBySeed().get("proxy_train")))
+                        .append(" | ").append(stat(c.lastBySeed().get("proxy_mean")))
+                        .append(" | ").append(stat(c.lastBySeed().get("gold_strict_pass_rate")))
+                        .append(" | ").append(stat(c.lastBySeed().get("vendi_within_prompt")))
+                        .append(" | ").append(stat(c.lastBySeed().get("frechet_to_real")))
+                        .append(" | ").append(c.lastBySeed().containsKey("kl") ? stat(c.lastBySeed().get("kl")) : "n/a")
+                        .append(" |\n");
+            }
+            b.append("\n![").append(task.cliName()).append("](results/").append(figure).append(")\n\n");
+        }
+        Files.createDirectories(plan.report().toAbsolutePath().getParent());
+        String old = Files.exists(plan.report()) ? Files.readString(plan.report()) : "";
+        int notes = old.indexOf(NOTES);
+        b.append(notes >= 0 ? old.substring(notes) : NOTES + "\n\n(to be written by a person reading the numbers above)\n");
+        Files.writeString(plan.report(), b.toString());
+    }
+
+    /** The heading under which a person's reading of the numbers is kept when the report is regenerated. */
+    static final String NOTES = "## What the numbers say";
+
+    private static void figure(ShapesTask task, Map<String, Curves> curves, Path file) throws IOException {
+        LineChart proxy = new LineChart(task.cliName() + ": proxy reward (" + task.proxyLabel() + ", training samples)",
+                "epoch", "proxy");
+        LineChart gold = new LineChart(task.cliName() + ": gold strict pass rate (held-out prompts)", "epoch", "pass rate");
+        LineChart vendi = new LineChart(task.cliName() + ": Vendi score within a prompt (held-out)", "epoch", "Vendi");
+        LineChart frechet = new LineChart(task.cliName() + ": Frechet distance to real data (held-out, lower is closer)",
+                "epoch", "FD");
+        for (Map.Entry<String, Curves> e : curves.entrySet()) {
+            Curves c = e.getValue();
+            proxy.add(e.getKey(), c.trainEpochs(), c.proxyTrain());
+            gold.add(e.getKey(), c.evalEpochs(), c.heldOut().get("gold_strict_pass_rate"));
+            vendi.add(e.getKey(), c.evalEpochs(), c.heldOut().get("vendi_within_prompt"));
+            frechet.add(e.getKey(), c.evalEpochs(), c.heldOut().get("frechet_to_real"));
+        }
+        LineChart.writeGrid(List.of(proxy, gold, vendi, frechet), 2, 640, 360, file);
+    }
+
+    private static double[] mean(List<Map<String, double[]>> runs, String key) {
+        double[] out = new double[runs.get(0).get(key).length];
+        for (Map<String, double[]> r : runs) {
+            double[] v = r.get(key);
+            if (v.length != out.length) {
+                throw new IllegalStateException("runs of one comparison have different lengths for " + key
+                        + "; were some made with other settings? Delete the comparison's runs folder and start again");
+            }
+            for (int i = 0; i < out.length; i++) {
+                out[i] += v[i] / runs.size();
+            }
+        }
+        return out;
+    }
+
+    private static double tailMean(double[] v, int n) {
+        int k = Math.min(n, v.length);
+        double s = 0;
+        for (int i = v.length - k; i < v.length; i++) {
+            s += v[i];
+        }
+        return s / k;
+    }
+
+    static String stat(double[] v) {
+        double m = Arrays.stream(v).average().orElse(Double.NaN);
+        if (v.length < 2) {
+            return String.format(Locale.ROOT, "%.3f", m);
+        }
+        double ss = Arrays.stream(v).map(x -> (x - m) * (x - m)).sum();
+        return String.format(Locale.ROOT, "%.3f ± %.3f", m, Math.sqrt(ss / (v.length - 1)));
+    }
+}
