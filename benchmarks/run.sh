@@ -46,6 +46,8 @@ if $QUICK; then
   $B micro 'SdeStepBenchmark|MmditBenchmark|LoraUpdateBenchmark' -p model=shapes "${JMH[@]}" -rf json -rff "$OUT/micro-models.json"
   $B attention-memory --tokens 256 --batch 1 --out "$OUT/attention-memory.json"
   $B e2e --model shapes --epochs 3 --prompts 2 --group 4 --out "$OUT/e2e-shapes.json"
+  MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=1048576 MALLOC_TRIM_THRESHOLD_=4194304 \
+    $B e2e --model shapes --epochs 3 --prompts 2 --group 4 --profile false --out "$OUT/e2e-shapes-tuned-malloc.json"
   $B e2e --model sd35m --layers 1 --latent 16 --epochs 2 --prompts 1 --group 2 --out "$OUT/e2e-sd35m.json"
   $B peer --model shapes --rounds 2 --reps 1 --python "$PYTHON" --out "$OUT/peer.json"
   $B report --quick true
@@ -60,6 +62,10 @@ $B micro MmditBenchmark -p model=shapes,sd35m-2L -rf json -rff "$OUT/micro-mmdit
 $B micro LoraUpdateBenchmark -p model=shapes,sd35m-2L -rf json -rff "$OUT/micro-lora-update.json"
 $B attention-memory --tokens 256,1024,1357 --batch 4 --out "$OUT/attention-memory.json"
 $B e2e --model shapes --epochs 50 --out "$OUT/e2e-shapes.json"
+# The same loop with glibc's allocator tuned (ResultsReport.TUNED_MALLOC): with the defaults the resident set
+# grows although every array is freed; this run shows what the allocator, not the library, holds.
+MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=1048576 MALLOC_TRIM_THRESHOLD_=4194304 \
+  $B e2e --model shapes --epochs 50 --profile false --out "$OUT/e2e-shapes-tuned-malloc.json"
 $B e2e --model sd35m --layers 2 --epochs 3 --prompts 2 --group 2 --out "$OUT/e2e-sd35m.json"
 $B peer --model sd35m --layers 2 --rounds 5 --reps 3 --python "$PYTHON" --out "$OUT/peer.json"
 $B report
