@@ -27,8 +27,10 @@ import java.util.Map;
  *
  * Each run writes its own folder {@code runs/<task>/<method>/seed-<s>}; a folder that already
  * holds a {@code summary.md} is finished and is read, not run again, so an interrupted comparison
- * resumes. The figures go next to the report, in {@code results/}. Run it as one process: two
- * JVMs side by side on 2 cores were measured 5x slower each (libtorch's threads contend).
+ * resumes, and tasks can run in separate processes ({@code --tasks}, {@code --report}) before one
+ * last call writes the report, as {@code bin/compare} does. The figures go next to the report, in
+ * {@code results/}. Processes side by side need {@code OMP_NUM_THREADS=1} each: without it
+ * libtorch's OpenMP workers contend and each run takes 5x as long.
  */
 public final class ShapesComparison {
     /** Held-out metrics of the table and the figure, as named in {@code eval.csv}. */
