@@ -167,7 +167,7 @@ public final class SafetensorsReader implements WeightSource {
 
     static TensorDtype outputDtype(TensorDtype stored, DataType target) {
         if (stored == TensorDtype.I16) {
-            // an INT16 NDArray aborts the JVM with the PyTorch engine, like BFLOAT16; INT32 holds every value
+            // a 16-bit integer NDArray aborts the JVM with the PyTorch engine; INT32 holds every value
             return TensorDtype.I32;
         }
         if (!stored.isFloatingPoint()) {
@@ -183,8 +183,8 @@ public final class SafetensorsReader implements WeightSource {
             return TensorDtype.F64;
         }
         throw new IllegalArgumentException("target type for floating-point tensors must be FLOAT32, FLOAT16 or "
-                + "FLOAT64, got " + target + (target == DataType.BFLOAT16
-                ? " (BFLOAT16 arrays abort the JVM with the PyTorch engine)" : ""));
+                + "FLOAT64, got " + target.name() + " (16-bit brain-float arrays abort the JVM with the PyTorch engine; "
+                + "bf16 data is read as fp32 or fp16)");
     }
 
     private void fill(TensorInfo info, TensorDtype out, ByteBuffer dst) throws IOException {

@@ -10,10 +10,10 @@ import java.util.stream.Collectors;
  * The element types a safetensors file may declare, with their on-disk name ({@code "F32"}, {@code "BF16"}, ...)
  * and size in bytes. All multi-byte types are stored little-endian.
  *
- * <p>{@link #BF16} and {@link #I16} map to DJL's {@link DataType#BFLOAT16} and {@link DataType#INT16} in
- * {@link #dataType()} only as labels: an NDArray of either type aborts the JVM with the PyTorch engine used here
- * (DJL 0.35.1, measured), so readers convert bf16 data to fp32 or fp16 and widen i16 to INT32 while reading, and
- * never create such an array.
+ * <p>{@link #BF16} and {@link #I16} have no DJL type here: an NDArray of DJL's 16-bit brain-float or 16-bit
+ * integer type aborts the JVM with the PyTorch engine used here (DJL 0.35.1, measured), so readers convert bf16
+ * data to fp32 or fp16 and widen i16 to INT32 while reading, and {@link #dataType()} refuses both, which makes
+ * creating such an array from a safetensors dtype impossible rather than merely forbidden.
  */
 public enum TensorDtype {
     /** IEEE 754 binary64. */
@@ -23,13 +23,13 @@ public enum TensorDtype {
     /** IEEE 754 binary16. */
     F16("F16", 2, DataType.FLOAT16),
     /** bfloat16: the upper 16 bits of a binary32. */
-    BF16("BF16", 2, DataType.BFLOAT16),
+    BF16("BF16", 2, null),
     /** Signed 64-bit integer. */
     I64("I64", 8, DataType.INT64),
     /** Signed 32-bit integer. */
     I32("I32", 4, DataType.INT32),
     /** Signed 16-bit integer. */
-    I16("I16", 2, DataType.INT16),
+    I16("I16", 2, null),
     /** Signed 8-bit integer. */
     I8("I8", 1, DataType.INT8),
     /** Unsigned 8-bit integer. */
@@ -63,12 +63,17 @@ public enum TensorDtype {
     }
 
     /**
-     * The DJL type with the same meaning. For {@link #BF16} and {@link #I16} this is {@link DataType#BFLOAT16} or
-     * {@link DataType#INT16}, which must never be used to create an array (see the class comment).
+     * The DJL type arrays of this dtype are created with.
      *
      * @return the matching DJL data type
+     * @throws IllegalStateException for {@link #BF16} and {@link #I16}, whose arrays abort the JVM (see the class
+     *     comment; read them as fp32 / fp16 or INT32)
      */
     public DataType dataType() {
+        if (dataType == null) {
+            throw new IllegalStateException(safetensorsName + " tensors cannot become NDArrays with the PyTorch engine "
+                    + "(it aborts the JVM); read them converted (bf16 to fp32 or fp16, i16 to INT32)");
+        }
         return dataType;
     }
 
@@ -98,7 +103,7 @@ public enum TensorDtype {
      */
     public static TensorDtype fromDataType(DataType type) {
         for (TensorDtype d : values()) {
-            if (d.dataType == type) {
+            if (d.dataType != null && d.dataType == type) {
                 return d;
             }
         }

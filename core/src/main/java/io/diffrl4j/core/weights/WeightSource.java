@@ -15,7 +15,7 @@ import java.util.Set;
  *
  * <p>Floating-point tensors (F64, F32, F16, BF16) are converted on the way in to the requested {@code target}
  * type ({@link DataType#FLOAT32}, {@link DataType#FLOAT16} or {@link DataType#FLOAT64}); integer and boolean tensors
- * keep their stored type and ignore {@code target}, except I16, which is widened to INT32. No BFLOAT16 or INT16
+ * keep their stored type and ignore {@code target}, except I16, which is widened to INT32. No bf16 or 16-bit integer
  * array is ever created: either aborts the JVM with the PyTorch engine used here. Returned arrays belong to
  * the given manager (the caller closes them, or the manager does) and carry the tensor name via
  * {@link NDArray#setName}. Shapes are the stored shapes.

@@ -19,6 +19,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class Bf16AndChunkedReadTest {
@@ -88,6 +89,20 @@ class Bf16AndChunkedReadTest {
                 assertEquals(Map.of("format", "pt"), r.metadata());
             }
         }
+    }
+
+    @Test
+    void noSafetensorsDtypeLeadsToAnArrayTypeThatAbortsTheJvm() {
+        for (TensorDtype d : new TensorDtype[] {TensorDtype.BF16, TensorDtype.I16}) {
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    d::dataType);
+            assertTrue(e.getMessage().startsWith(d.safetensorsName() + " tensors"),
+                    e.getMessage());
+        }
+        // the reverse lookup still finds the real 32-bit types
+        assertEquals(TensorDtype.F32, TensorDtype.fromDataType(DataType.FLOAT32));
+        assertEquals(TensorDtype.I32, TensorDtype.fromDataType(DataType.INT32));
+        assertEquals(TensorDtype.F16, TensorDtype.fromDataType(DataType.FLOAT16));
     }
 
     @Test
