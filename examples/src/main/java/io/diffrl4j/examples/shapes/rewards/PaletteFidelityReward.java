@@ -1,10 +1,6 @@
 package io.diffrl4j.examples.shapes.rewards;
 
-import io.diffrl4j.core.reward.ImageBatch;
-import io.diffrl4j.core.reward.Prompt;
-import io.diffrl4j.core.reward.RewardFunction;
 import io.diffrl4j.examples.shapes.Palette;
-import java.util.List;
 
 /**
  * How much of an image is drawn in the Shapes world's clean colours, ignoring the prompt (name
@@ -22,7 +18,7 @@ import java.util.List;
  * 0.894; colour noise of sigma 0.05 0.773 and of 0.2 0.312; uniform noise 0.120. Scores are in
  * [0, 1]. Stateless and thread-safe.
  */
-public final class PaletteFidelityReward implements RewardFunction {
+public final class PaletteFidelityReward extends PromptFreeReward {
     /** The reward's name in metrics. */
     public static final String NAME = "palette_fidelity";
     /** The distance at which a pixel's score reaches 0. */
@@ -35,25 +31,9 @@ public final class PaletteFidelityReward implements RewardFunction {
         return NAME;
     }
 
-    /** @return one score in [0, 1] per image; the prompts are only counted */
     @Override
-    public double[] score(ImageBatch images, List<Prompt> prompts) {
-        if (prompts.size() != images.count()) {
-            throw new IllegalArgumentException(images.count() + " images but " + prompts.size() + " prompts");
-        }
-        return score(images);
-    }
-
-    /** @param images RGB images @return one score in [0, 1] per image */
-    public double[] score(ImageBatch images) {
-        if (images.channels() != 3) {
-            throw new IllegalArgumentException("palette fidelity needs RGB images, got " + images.channels() + " channels");
-        }
-        double[] out = new double[images.count()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = score(images.image(i), images.height(), images.width());
-        }
-        return out;
+    protected String description() {
+        return "palette fidelity";
     }
 
     /**
@@ -62,6 +42,7 @@ public final class PaletteFidelityReward implements RewardFunction {
      * @param width columns
      * @return the mean per-pixel closeness to the nearest reference colour, in [0, 1]
      */
+    @Override
     public double score(float[] image, int height, int width) {
         int plane = height * width;
         if (image.length != 3 * plane) {

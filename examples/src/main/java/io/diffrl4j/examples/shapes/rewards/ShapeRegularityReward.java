@@ -1,9 +1,5 @@
 package io.diffrl4j.examples.shapes.rewards;
 
-import io.diffrl4j.core.reward.ImageBatch;
-import io.diffrl4j.core.reward.Prompt;
-import io.diffrl4j.core.reward.RewardFunction;
-import java.util.List;
 
 /**
  * How cleanly the coloured regions of an image are drawn shapes, ignoring the prompt (name
@@ -25,7 +21,7 @@ import java.util.List;
  * 1.000 (the 50% contour ignores mild grain: that is palette fidelity's job); uniform noise 0.124.
  * Scores are in [0, 1]. Stateless and thread-safe.
  */
-public final class ShapeRegularityReward implements RewardFunction {
+public final class ShapeRegularityReward extends PromptFreeReward {
     /** The reward's name in metrics. */
     public static final String NAME = "shape_regularity";
 
@@ -34,25 +30,9 @@ public final class ShapeRegularityReward implements RewardFunction {
         return NAME;
     }
 
-    /** @return one score in [0, 1] per image; the prompts are only counted */
     @Override
-    public double[] score(ImageBatch images, List<Prompt> prompts) {
-        if (prompts.size() != images.count()) {
-            throw new IllegalArgumentException(images.count() + " images but " + prompts.size() + " prompts");
-        }
-        return score(images);
-    }
-
-    /** @param images RGB images @return one score in [0, 1] per image */
-    public double[] score(ImageBatch images) {
-        if (images.channels() != 3) {
-            throw new IllegalArgumentException("shape regularity needs RGB images, got " + images.channels() + " channels");
-        }
-        double[] out = new double[images.count()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = score(images.image(i), images.height(), images.width());
-        }
-        return out;
+    protected String description() {
+        return "shape regularity";
     }
 
     /**
@@ -61,6 +41,7 @@ public final class ShapeRegularityReward implements RewardFunction {
      * @param width columns
      * @return the pixel-weighted mean best-template IoU of the image's colour regions, 0 when there are none
      */
+    @Override
     public double score(float[] image, int height, int width) {
         ColourRegions regions = ColourRegions.of(image, height, width);
         double weighted = 0;
