@@ -183,7 +183,9 @@ class CrdObjectiveTest {
                     List<float[]> g1 = new ArrayList<>();
                     float l0 = lossAndGradient(model, objective, batch(m, ADVANTAGES), j, g0)[0];
                     float l1 = lossAndGradient(model, objective, batch(m, shifted), j, g1)[0];
-                    assertEquals(l0, l1, 1e-6, kind + " pass " + j);
+                    // float32 losses of size ~30: equal to 1e-6 relative (one ulp is 2e-6 there, and
+                    // the reduction order changes with the thread count)
+                    assertEquals(l0, l1, 1e-6 * Math.max(1, Math.abs(l0)), kind + " pass " + j);
                     double maxGrad = 0;
                     for (float[] v : g0) {
                         for (float x : v) {
