@@ -13,6 +13,7 @@ import java.util.Map;
  */
 public final class RewardBatch {
     private final String proxy;
+    private final List<String> proxyParts;
     private final Map<String, double[]> scores;
     private final float[][] embeddings;
     private final List<Prompt> prompts;
@@ -26,6 +27,20 @@ public final class RewardBatch {
      * @param groupSize G
      */
     public RewardBatch(String proxy, Map<String, double[]> scores, float[][] embeddings, List<Prompt> prompts, int groupSize) {
+        this(proxy, List.of(), scores, embeddings, prompts, groupSize);
+    }
+
+    /**
+     * @param proxy the name of the optimised reward; must be a key of {@code scores}
+     * @param proxyParts the names of the rewards the proxy is made of (a {@link CompositeReward}'s
+     *     parts), each a key of {@code scores}; empty when the proxy is a plain reward
+     * @param scores every reward's scores by name, each of length {@code prompts.size()}
+     * @param embeddings one vector per image, or null
+     * @param prompts the prompt of each image (P*G, prompt order)
+     * @param groupSize G
+     */
+    public RewardBatch(String proxy, List<String> proxyParts, Map<String, double[]> scores, float[][] embeddings,
+            List<Prompt> prompts, int groupSize) {
         if (!scores.containsKey(proxy)) {
             throw new IllegalArgumentException("the proxy reward '" + proxy + "' has no scores; have " + scores.keySet());
         }
@@ -51,7 +66,14 @@ public final class RewardBatch {
         if (embeddings != null && embeddings.length != n) {
             throw new IllegalArgumentException("the embedder returned " + embeddings.length + " vectors for " + n + " images");
         }
+        for (String part : proxyParts) {
+            if (!scores.containsKey(part) || part.equals(proxy)) {
+                throw new IllegalArgumentException("the proxy's part '" + part + "' has no scores of its own; have "
+                        + scores.keySet());
+            }
+        }
         this.proxy = proxy;
+        this.proxyParts = List.copyOf(proxyParts);
         this.scores = Collections.unmodifiableMap(copy);
         this.embeddings = embeddings;
         this.prompts = List.copyOf(prompts);
@@ -82,9 +104,17 @@ public final class RewardBatch {
         return scores.keySet();
     }
 
-    /** @return the names of the rewards other than the proxy */
+    /**
+     * @return the names of the rewards other than the proxy and its parts (those an auxiliary-reward
+     *     consumer such as GARDO's gate compares the proxy with)
+     */
     public List<String> auxiliaryNames() {
-        return scores.keySet().stream().filter(k -> !k.equals(proxy)).toList();
+        return scores.keySet().stream().filter(k -> !k.equals(proxy) && !proxyParts.contains(k)).toList();
+    }
+
+    /** @return the names of the rewards the proxy was combined from, empty for a plain proxy */
+    public List<String> proxyParts() {
+        return proxyParts;
     }
 
     /** @return image embeddings (do not modify), or null when none were computed */

@@ -1,5 +1,6 @@
 package io.diffrl4j.core.train;
 
+import io.diffrl4j.core.reward.CompositeReward;
 import io.diffrl4j.core.reward.ImageBatch;
 import io.diffrl4j.core.reward.ImageEmbedder;
 import io.diffrl4j.core.reward.Prompt;
@@ -91,7 +92,9 @@ public final class RewardScorer implements AutoCloseable {
             float[][] features = embedder == null ? null
                     : embeddings.stream().flatMap(java.util.Arrays::stream).toArray(float[][]::new);
             try {
-                return new RewardBatch(proxy.name(), all, features, prompts, groupSize);
+                List<String> parts = proxy instanceof CompositeReward c
+                        ? c.parts().stream().map(RewardFunction::name).toList() : List.of();
+                return new RewardBatch(proxy.name(), parts, all, features, prompts, groupSize);
             } catch (IllegalArgumentException e) {
                 throw new RewardException(e.getMessage(), e);
             }
@@ -124,17 +127,23 @@ public final class RewardScorer implements AutoCloseable {
         all.add(proxy);
         all.addAll(auxiliaries);
         for (RewardFunction r : all) {
-            double[] s;
-            try {
-                s = r.score(images, ps);
-            } catch (Exception e) {
-                throw new RewardException("reward '" + r.name() + "' failed: " + e, e);
+            if (r instanceof CompositeReward c) {
+                List<double[]> parts = new ArrayList<>();
+                for (RewardFunction part : c.parts()) {
+                    double[] p = scoreOne(part, " (part of '" + c.name() + "')", images, ps);
+                    putOnce(scores, part.name(), p);
+                    parts.add(p);
+                }
+                double[] combined;
+                try {
+                    combined = c.combine(parts);
+                } catch (RuntimeException e) {
+                    throw new RewardException("reward '" + c.name() + "' could not combine its parts: " + e, e);
+                }
+                putOnce(scores, c.name(), checkCount(c, "", combined, images.count()));
+            } else {
+                putOnce(scores, r.name(), scoreOne(r, "", images, ps));
             }
-            if (s == null || s.length != images.count()) {
-                throw new RewardException("reward '" + r.name() + "' returned " + (s == null ? "null" : s.length + " scores")
-                        + " for " + images.count() + " images", null);
-            }
-            scores.put(r.name(), s.clone());
         }
         float[][] features = null;
         if (embedder != null) {
@@ -149,6 +158,31 @@ public final class RewardScorer implements AutoCloseable {
             }
         }
         return new Scored(scores, features);
+    }
+
+    private static double[] scoreOne(RewardFunction r, String role, ImageBatch images, List<Prompt> ps) {
+        double[] s;
+        try {
+            s = r.score(images, ps);
+        } catch (Exception e) {
+            throw new RewardException("reward '" + r.name() + "'" + role + " failed: " + e, e);
+        }
+        return checkCount(r, role, s, images.count());
+    }
+
+    private static double[] checkCount(RewardFunction r, String role, double[] s, int count) {
+        if (s == null || s.length != count) {
+            throw new RewardException("reward '" + r.name() + "'" + role + " returned " + (s == null ? "null" : s.length + " scores")
+                    + " for " + count + " images", null);
+        }
+        return s.clone();
+    }
+
+    private static void putOnce(Map<String, double[]> scores, String name, double[] s) {
+        if (scores.put(name, s) != null) {
+            // two rewards under one name would silently overwrite each other's scores
+            throw new RewardException("two rewards are named '" + name + "': give each reward a distinct name", null);
+        }
     }
 
     private String names() {
