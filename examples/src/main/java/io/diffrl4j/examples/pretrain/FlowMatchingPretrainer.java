@@ -20,10 +20,12 @@ import java.util.function.Consumer;
 /**
  * Trains a base MMDiT and its text encoder from scratch by rectified flow matching (SD3's recipe
  * scaled down): logit-normal noise levels, velocity MSE, prompts dropped to the empty prompt with
- * probability 0.1 so classifier-free guidance works, AdamW on every weight at a constant learning
- * rate, and optionally an exponential moving average of the weights, which the model then keeps
- * (the usual diffusion recipe). The rate is constant so that a run stopped at step n equals a run
- * of n steps.
+ * probability 0.1 so classifier-free guidance works, AdamW on every weight, optionally an
+ * exponential moving average of the weights, which the model then keeps (the usual diffusion
+ * recipe). The learning rate is constant, so that a run stopped at step n equals a run of n steps,
+ * unless {@link Config#warmupSteps()} or {@link Config#cosineDecay()} ask for the usual linear
+ * warm-up and cosine decay to zero at the last step (which lower the final loss of a run whose
+ * length is fixed in advance).
  */
 public final class FlowMatchingPretrainer {
     /**
@@ -34,15 +36,39 @@ public final class FlowMatchingPretrainer {
      * @param seed every random draw derives from it
      * @param emaDecay per-step decay of the weight average the model ends with, in [0, 1); 0 keeps
      *     the raw weights
+     * @param warmupSteps steps over which the rate rises linearly from learningRate / warmupSteps
+     *     to learningRate, in [0, steps)
+     * @param cosineDecay whether the rate then falls along a half cosine to zero after the last step
      */
-    public record Config(int steps, int batchSize, double learningRate, double dropPrompt, long seed, double emaDecay) {
+    public record Config(int steps, int batchSize, double learningRate, double dropPrompt, long seed, double emaDecay,
+            int warmupSteps, boolean cosineDecay) {
         /** Validates the ranges. */
         public Config {
             if (steps < 1 || batchSize < 1 || !(learningRate > 0) || !(dropPrompt >= 0 && dropPrompt < 1)
-                    || !(emaDecay >= 0 && emaDecay < 1)) {
+                    || !(emaDecay >= 0 && emaDecay < 1) || warmupSteps < 0 || warmupSteps >= steps) {
                 throw new IllegalArgumentException("pretraining needs steps >= 1, batchSize >= 1, learningRate > 0, "
-                        + "dropPrompt in [0, 1) and emaDecay in [0, 1); got " + this);
+                        + "dropPrompt in [0, 1), emaDecay in [0, 1) and warmupSteps in [0, steps); got " + this);
             }
+        }
+
+        /** A constant learning rate (no warm-up, no decay). */
+        public Config(int steps, int batchSize, double learningRate, double dropPrompt, long seed, double emaDecay) {
+            this(steps, batchSize, learningRate, dropPrompt, seed, emaDecay, 0, false);
+        }
+
+        /**
+         * @param step the step, from 0
+         * @return that step's learning rate
+         */
+        public double learningRateAt(int step) {
+            if (step < warmupSteps) {
+                return learningRate * (step + 1) / warmupSteps;
+            }
+            if (!cosineDecay) {
+                return learningRate;
+            }
+            double progress = (step - warmupSteps + 1) / (double) (steps - warmupSteps + 1);
+            return learningRate * 0.5 * (1 + Math.cos(Math.PI * progress));
         }
     }
 
@@ -103,7 +129,7 @@ public final class FlowMatchingPretrainer {
                         gc.backward(loss);
                         losses[step] = loss.getFloat();
                     }
-                    optimizer.step(params, config.learningRate());
+                    optimizer.step(params, config.learningRateAt(step));
                     accumulate(average, params, config.emaDecay(), s);
                 }
                 window += losses[step];

@@ -26,12 +26,14 @@ public final class PretrainShapes {
 
     /** @param args see the class comment */
     public static void main(String[] args) throws Exception {
-        int steps = 1500;
+        int steps = 16000;
+        int warmup = 500;
+        boolean cosine = true;
         int batch = 32;
         double lr = 1e-3;
         long seed = 7;
         double ema = 0;
-        int evalEvery = 500;
+        int evalEvery = 2000;
         Path out = Path.of("examples/src/main/resources/io/diffrl4j/examples/shapes/model");
         for (int i = 0; i < args.length; i += 2) {
             if (i + 1 >= args.length) {
@@ -43,6 +45,15 @@ public final class PretrainShapes {
                 case "--lr" -> lr = Double.parseDouble(args[i + 1]);
                 case "--seed" -> seed = Long.parseLong(args[i + 1]);
                 case "--ema" -> ema = Double.parseDouble(args[i + 1]);
+                case "--warmup" -> warmup = Integer.parseInt(args[i + 1]);
+                case "--schedule" -> cosine = switch (args[i + 1]) {
+                    case "cosine" -> true;
+                    case "constant" -> false;
+                    default -> {
+                        usage("--schedule is cosine or constant, got " + args[i + 1]);
+                        yield false;
+                    }
+                };
                 case "--out" -> out = Path.of(args[i + 1]);
                 case "--eval-every" -> evalEvery = Integer.parseInt(args[i + 1]);
                 default -> usage("unknown option " + args[i]);
@@ -55,14 +66,14 @@ public final class PretrainShapes {
             Path target = out;
             int every = evalEvery;
             FlowMatchingPretrainer.train(model.transformer(), model.textEncoder(), new ShapesDataset(),
-                    ShapesModel.sampleShape(), new FlowMatchingPretrainer.Config(steps, batch, lr, 0.1, seed, ema), p -> {
+                    ShapesModel.sampleShape(), new FlowMatchingPretrainer.Config(steps, batch, lr, 0.1, seed, ema, warmup, cosine), p -> {
                         System.out.printf(Locale.ROOT, "step %5.0f  loss %.4f  %.0f s%n", p[0], p[1],
                                 (System.nanoTime() - t0) / 1e9);
                         if ((int) p[0] % every == 0) {
                             // Saved and scored along the way: stopping here equals a run with --steps p[0].
                             ShapesEvaluation.Result r = ShapesEvaluation.run(model, PromptGrammar.evaluationPrompts(), 4, 2024);
-                            System.out.printf(Locale.ROOT, "step %5.0f  strict pass rate %.3f  mean score %.3f%n", p[0],
-                                    r.strictRate(), r.meanScore());
+                            System.out.printf(Locale.ROOT, "step %5.0f  strict pass rate %.3f  GenEval overall %.3f  mean score %.3f  by task %s%n",
+                                    p[0], r.strictRate(), r.genevalOverall(), r.meanScore(), r.strictRateByTag());
                             save(model, target.resolve("step-" + (int) p[0]));
                         }
                     });
@@ -70,8 +81,9 @@ public final class PretrainShapes {
         }
         try (NDManager root = NDManager.newBaseManager(); ShapesModel model = ShapesModel.load(out, root)) {
             ShapesEvaluation.Result r = ShapesEvaluation.run(model, PromptGrammar.evaluationPrompts(), 8, 2024);
-            System.out.printf(Locale.ROOT, "wrote %s: strict pass rate %.3f, mean score %.3f (%d images), %.0f s%n",
-                    out, r.strictRate(), r.meanScore(), r.results().size(), (System.nanoTime() - t0) / 1e9);
+            System.out.printf(Locale.ROOT, "wrote %s: strict pass rate %.3f, GenEval overall %.3f, mean score %.3f (%d images), by task %s, %.0f s%n",
+                    out, r.strictRate(), r.genevalOverall(), r.meanScore(), r.results().size(), r.strictRateByTag(),
+                    (System.nanoTime() - t0) / 1e9);
         }
     }
 
@@ -85,7 +97,7 @@ public final class PretrainShapes {
 
     private static void usage(String problem) {
         System.err.println(problem);
-        System.err.println("usage: PretrainShapes [--steps N] [--batch N] [--lr X] [--seed N] [--ema D] [--eval-every N] [--out DIR]");
+        System.err.println("usage: PretrainShapes [--steps N] [--batch N] [--lr X] [--warmup N] [--schedule cosine|constant] [--seed N] [--ema D] [--eval-every N] [--out DIR]");
         System.exit(2);
     }
 }

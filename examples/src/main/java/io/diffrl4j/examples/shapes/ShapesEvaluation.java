@@ -11,7 +11,9 @@ import io.diffrl4j.samplers.SdeWindow;
 import io.diffrl4j.samplers.TrajectorySampler;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Samples a Shapes model on a fixed prompt set with fixed seeds and scores the images with the
@@ -36,6 +38,36 @@ public final class ShapesEvaluation {
         /** @return the mean partial score */
         public double meanScore() {
             return results.stream().mapToDouble(GenEvalResult::score).average().orElse(Double.NaN);
+        }
+
+        /** @return the strict pass rate of each task tag present, in {@link PromptGrammar#TAGS} order */
+        public Map<String, Double> strictRateByTag() {
+            Map<String, double[]> counts = new LinkedHashMap<>();
+            PromptGrammar.TAGS.forEach(t -> counts.put(t, new double[2]));
+            for (int i = 0; i < results.size(); i++) {
+                double[] c = counts.get(String.valueOf(prompts.get(i).metadata().get("tag")));
+                if (c == null) {
+                    throw new IllegalStateException("prompt \"" + prompts.get(i).text() + "\" has no GenEval task tag");
+                }
+                c[0] += results.get(i).strict() ? 1 : 0;
+                c[1]++;
+            }
+            Map<String, Double> out = new LinkedHashMap<>();
+            counts.forEach((t, c) -> {
+                if (c[1] > 0) {
+                    out.put(t, c[0] / c[1]);
+                }
+            });
+            return out;
+        }
+
+        /**
+         * @return GenEval's "overall": the mean over task tags of each tag's strict pass rate, so
+         *     that a tag with many prompts (colour attribution has 18 of the 33 evaluation
+         *     prompts) does not outweigh the others
+         */
+        public double genevalOverall() {
+            return strictRateByTag().values().stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
         }
     }
 
