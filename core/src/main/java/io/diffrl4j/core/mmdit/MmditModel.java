@@ -15,6 +15,7 @@ import io.diffrl4j.core.nn.RmsNorm;
 import io.diffrl4j.core.nn.kernel.AttentionBackend;
 import io.diffrl4j.core.nn.kernel.TorchKernels;
 import io.diffrl4j.core.weights.SafetensorsWriter;
+import io.diffrl4j.core.weights.WeightChecks;
 import io.diffrl4j.core.weights.WeightSource;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -23,7 +24,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * An {@link Mmdit} as a flow model with LoRA adapters: {@code velocity(x, sigma, c)} feeds the
@@ -79,16 +79,7 @@ public final class MmditModel implements AdaptedFlowModel {
         checkDtype(dtype);
         Mmdit transformer = new Mmdit(config);
         Map<String, Parameter> params = transformer.namedParameters();
-        Set<String> missing = new TreeSet<>(params.keySet());
-        missing.removeAll(weights.names());
-        Set<String> unexpected = new TreeSet<>(weights.names());
-        unexpected.removeAll(params.keySet());
-        unexpected.removeAll(DERIVED_KEYS);
-        if (!missing.isEmpty() || !unexpected.isEmpty()) {
-            throw new IllegalArgumentException("checkpoint does not match the transformer config: "
-                    + missing.size() + " missing " + head(missing) + ", " + unexpected.size() + " unexpected "
-                    + head(unexpected));
-        }
+        WeightChecks.checkNames("transformer", params.keySet(), weights.names(), DERIVED_KEYS);
         NDManager manager = parent.newSubManager();
         try {
             for (Map.Entry<String, Parameter> e : params.entrySet()) {
@@ -262,18 +253,11 @@ public final class MmditModel implements AdaptedFlowModel {
     }
 
     private static void set(String name, Parameter p, NDArray a, Shape expected) {
-        if (!a.getShape().equals(expected)) {
-            throw new IllegalArgumentException("weight " + name + " has shape " + a.getShape() + ", the config needs " + expected);
-        }
+        WeightChecks.checkShape(name, a.getShape(), expected);
         p.setArray(a);
         p.freeze(true);
         // After setArray, which renames the array to the parameter's short name ("weight").
         a.setName(name);
-    }
-
-    private static String head(Set<String> names) {
-        List<String> list = new ArrayList<>(names);
-        return list.size() <= 5 ? list.toString() : list.subList(0, 5) + " ...";
     }
 
     private static boolean isNormScale(Mmdit t, String name) {
