@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 class ExampleRewardsTest {
     @Test
     void shapesAndTheStandardNamesAreKnown() throws Exception {
-        assertEquals(List.of("ocr", "geneval", "vlm", "jpeg", "shapes"), ExampleRewards.registry().names());
+        assertEquals(List.of("ocr", "geneval", "vlm", "jpeg", "clipscore", "pickscore", "aesthetic", "shapes"),
+                ExampleRewards.registry().names());
         assertInstanceOf(ShapesChecker.class, ExampleRewards.registry().create("shapes"));
     }
 

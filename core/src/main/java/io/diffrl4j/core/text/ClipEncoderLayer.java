@@ -16,7 +16,7 @@ final class ClipEncoderLayer extends ModuleBlock {
     private final AffineLayerNorm norm2;
     private final ClipMlp mlp;
 
-    ClipEncoderLayer(ClipTextConfig config) {
+    ClipEncoderLayer(ClipEncoderShape config) {
         int d = config.hiddenSize();
         heads = config.numAttentionHeads();
         scale = 1 / Math.sqrt(config.headDim());
@@ -31,11 +31,12 @@ final class ClipEncoderLayer extends ModuleBlock {
 
     /**
      * @param x (B, T, D)
-     * @param causalMask (1, 1, T, T) additive, of x's type
+     * @param mask (1, 1, T, T) additive, of x's type: the text tower's causal mask; null for the
+     *     vision tower, whose tokens all see each other
      * @return (B, T, D), in x's manager
      */
-    NDArray forward(NDArray x, NDArray causalMask) {
-        NDArray y = x.add(TextAttention.selfAttention(norm1.forward(x), q, k, v, out, heads, scale, causalMask));
+    NDArray forward(NDArray x, NDArray mask) {
+        NDArray y = x.add(TextAttention.selfAttention(norm1.forward(x), q, k, v, out, heads, scale, mask));
         return y.add(mlp.forward(norm2.forward(y)));
     }
 }

@@ -10,7 +10,7 @@ final class ClipMlp extends ModuleBlock {
     private final LoraLinear fc2;
     private final HiddenAct act;
 
-    ClipMlp(ClipTextConfig config) {
+    ClipMlp(ClipEncoderShape config) {
         fc1 = module("fc1", new LoraLinear(config.hiddenSize(), config.intermediateSize(), true));
         fc2 = module("fc2", new LoraLinear(config.intermediateSize(), config.hiddenSize(), true));
         act = HiddenAct.of("hidden_act", config.hiddenAct());

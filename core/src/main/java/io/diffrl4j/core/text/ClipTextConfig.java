@@ -81,7 +81,12 @@ public record ClipTextConfig(int vocabSize, int hiddenSize, int intermediateSize
 
     /** @return the per-head width, {@code hidden_size / num_attention_heads} */
     public int headDim() {
-        return hiddenSize / numAttentionHeads;
+        return encoder().headDim();
+    }
+
+    /** @return what the encoder layers need */
+    ClipEncoderShape encoder() {
+        return new ClipEncoderShape(hiddenSize, intermediateSize, numAttentionHeads, hiddenAct, layerNormEps);
     }
 
     /** @return whether the pooled position is {@code argmax(input_ids)} (eos_token_id == 2) */

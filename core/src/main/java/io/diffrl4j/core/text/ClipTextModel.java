@@ -24,22 +24,17 @@ import org.slf4j.LoggerFactory;
  * <p>Owns one manager for the weights, created under the parent passed to {@link #load} (which
  * decides the device); {@link #close()} frees it.
  */
-public final class ClipTextModel implements AutoCloseable {
+public final class ClipTextModel extends AbstractEncoderModel<ClipTextConfig> {
     private static final Logger LOG = LoggerFactory.getLogger(ClipTextModel.class);
 
     /** A buffer older transformers versions saved with the weights; positions are recomputed. */
     private static final Set<String> DERIVED_KEYS = Set.of("text_model.embeddings.position_ids");
 
-    private final ClipTextConfig config;
     private final ClipTextNetwork network;
-    private final NDManager manager;
-    private final DataType dtype;
 
     private ClipTextModel(ClipTextConfig config, ClipTextNetwork network, NDManager manager, DataType dtype) {
-        this.config = config;
+        super(config, network, manager, dtype);
         this.network = network;
-        this.manager = manager;
-        this.dtype = dtype;
     }
 
     /**
@@ -101,24 +96,7 @@ public final class ClipTextModel implements AutoCloseable {
         }
     }
 
-    /** @return the architecture */
-    public ClipTextConfig config() {
-        return config;
-    }
 
-    /** @return the weights' type: FLOAT32 or FLOAT16 */
-    public DataType dtype() {
-        return dtype;
-    }
 
-    /** @return the number of parameters */
-    public long parameterCount() {
-        return EncoderSupport.parameterCount(network);
-    }
 
-    /** Frees the weights. */
-    @Override
-    public void close() {
-        manager.close();
-    }
 }

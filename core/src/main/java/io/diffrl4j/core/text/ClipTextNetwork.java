@@ -28,7 +28,7 @@ final class ClipTextNetwork extends ModuleBlock {
         tokenEmbedding = module("text_model.embeddings.token_embedding", new EmbeddingTable());
         positionEmbedding = module("text_model.embeddings.position_embedding", new EmbeddingTable());
         for (int i = 0; i < config.numHiddenLayers(); i++) {
-            layers.add(module("text_model.encoder.layers." + i, new ClipEncoderLayer(config)));
+            layers.add(module("text_model.encoder.layers." + i, new ClipEncoderLayer(config.encoder())));
         }
         finalNorm = module("text_model.final_layer_norm", new AffineLayerNorm(config.layerNormEps()));
         projection = module("text_projection", new LoraLinear(config.hiddenSize(), config.projectionDim(), false));
@@ -41,31 +41,11 @@ final class ClipTextNetwork extends ModuleBlock {
         s.put("text_model.embeddings.token_embedding.weight", new Shape(c.vocabSize(), d));
         s.put("text_model.embeddings.position_embedding.weight", new Shape(c.maxPositionEmbeddings(), d));
         for (int i = 0; i < c.numHiddenLayers(); i++) {
-            String p = "text_model.encoder.layers." + i + ".";
-            norm(s, p + "layer_norm1", d);
-            linear(s, p + "self_attn.q_proj", d, d);
-            linear(s, p + "self_attn.k_proj", d, d);
-            linear(s, p + "self_attn.v_proj", d, d);
-            linear(s, p + "self_attn.out_proj", d, d);
-            norm(s, p + "layer_norm2", d);
-            linear(s, p + "mlp.fc1", d, c.intermediateSize());
-            linear(s, p + "mlp.fc2", c.intermediateSize(), d);
+            c.encoder().putLayerShapes(s, "text_model.encoder.layers." + i + ".");
         }
-        norm(s, "text_model.final_layer_norm", d);
+        ClipEncoderShape.putNorm(s, "text_model.final_layer_norm", d);
         s.put("text_projection.weight", new Shape(c.projectionDim(), d));
         return s;
-    }
-
-    /** A linear layer's (out, in) weight and (out) bias. */
-    private static void linear(Map<String, Shape> s, String module, long in, long out) {
-        s.put(module + ".weight", new Shape(out, in));
-        s.put(module + ".bias", new Shape(out));
-    }
-
-    /** A layer norm's (D) weight and bias. */
-    private static void norm(Map<String, Shape> s, String module, long d) {
-        s.put(module + ".weight", new Shape(d));
-        s.put(module + ".bias", new Shape(d));
     }
 
     /**

@@ -15,12 +15,20 @@ final class ConfigJson {
 
     /** Parses a config file; messages name the file and, for a bad value, the field. */
     static <T> T read(Path file, String what, Function<JsonNode, T> parse) throws IOException {
-        JsonNode n;
+        return parse(file, what, tree(file, what), parse);
+    }
+
+    /** @return the file's JSON tree @throws IOException naming the file when it is unreadable or not JSON */
+    static JsonNode tree(Path file, String what) throws IOException {
         try {
-            n = JSON.readTree(Files.readString(file));
+            return JSON.readTree(Files.readString(file));
         } catch (IOException e) {
             throw new IOException("cannot read " + what + " config " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Parses (part of) a file's tree; a bad value's message names the file and the field. */
+    static <T> T parse(Path file, String what, JsonNode n, Function<JsonNode, T> parse) {
         try {
             return parse.apply(n);
         } catch (IllegalArgumentException e) {

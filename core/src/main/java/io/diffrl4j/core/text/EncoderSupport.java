@@ -15,7 +15,7 @@ import java.util.Set;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
-/** What the CLIP and T5 encoders share: frozen loading, token-id checks and per-layer memory scoping. */
+/** What the CLIP (text, vision) and T5 encoders share: frozen loading, input checks, per-layer memory scoping. */
 final class EncoderSupport {
     private EncoderSupport() {}
 
@@ -81,10 +81,7 @@ final class EncoderSupport {
         if (s.get(1) > maxLength) {
             throw new IllegalArgumentException("sequence length " + s.get(1) + " exceeds the model's maximum " + maxLength);
         }
-        // A new handle even on the same device, so that the scope can own it.
-        NDArray moved = inputIds.toDevice(scope.getDevice(), true);
-        moved.attach(scope);
-        NDArray ids = moved.toType(DataType.INT64, false);
+        NDArray ids = copyInto(inputIds, scope, DataType.INT64);
         long min = ids.min().getLong();
         long max = ids.max().getLong();
         if (min < 0 || max >= vocabSize) {
@@ -92,6 +89,19 @@ final class EncoderSupport {
                     + vocabSize + ")");
         }
         return ids;
+    }
+
+    /**
+     * @param input any array, not modified
+     * @param scope the owner of the copy, whose device it is moved to
+     * @param type the copy's type
+     * @return a copy of {@code input} as {@code type}, owned by {@code scope}
+     */
+    static NDArray copyInto(NDArray input, NDManager scope, DataType type) {
+        // A new handle even on the same device, so that the scope can own it.
+        NDArray moved = input.toDevice(scope.getDevice(), true);
+        moved.attach(scope);
+        return moved.toType(type, false);
     }
 
     /**
@@ -119,7 +129,7 @@ final class EncoderSupport {
     /** Fails unless {@code dtype} is one the frozen encoders hold weights in. */
     static void checkDtype(DataType dtype) {
         if (dtype != DataType.FLOAT32 && dtype != DataType.FLOAT16) {
-            throw new IllegalArgumentException("text encoder weights are FLOAT32 or FLOAT16, not " + dtype);
+            throw new IllegalArgumentException("encoder weights are FLOAT32 or FLOAT16, not " + dtype);
         }
     }
 

@@ -26,23 +26,18 @@ import org.slf4j.LoggerFactory;
  * <p>Owns one manager for the weights, created under the parent passed to {@link #load} (which
  * decides the device); {@link #close()} frees it.
  */
-public final class T5EncoderModel implements AutoCloseable {
+public final class T5EncoderModel extends AbstractEncoderModel<T5Config> {
     private static final Logger LOG = LoggerFactory.getLogger(T5EncoderModel.class);
 
     /** The embedding's parameter name, and the tied copy some checkpoints store instead or as well. */
     private static final String SHARED = "shared.weight";
     private static final String EMBED_TOKENS = "encoder.embed_tokens.weight";
 
-    private final T5Config config;
     private final T5Network network;
-    private final NDManager manager;
-    private final DataType dtype;
 
     private T5EncoderModel(T5Config config, T5Network network, NDManager manager, DataType dtype) {
-        this.config = config;
+        super(config, network, manager, dtype);
         this.network = network;
-        this.manager = manager;
-        this.dtype = dtype;
     }
 
     /**
@@ -96,24 +91,7 @@ public final class T5EncoderModel implements AutoCloseable {
         return network;
     }
 
-    /** @return the architecture */
-    public T5Config config() {
-        return config;
-    }
 
-    /** @return the weights' type: FLOAT32 or FLOAT16 */
-    public DataType dtype() {
-        return dtype;
-    }
 
-    /** @return the number of parameters */
-    public long parameterCount() {
-        return EncoderSupport.parameterCount(network);
-    }
 
-    /** Frees the weights. */
-    @Override
-    public void close() {
-        manager.close();
-    }
 }

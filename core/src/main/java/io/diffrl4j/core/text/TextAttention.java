@@ -6,9 +6,10 @@ import io.diffrl4j.core.nn.LoraLinear;
 import io.diffrl4j.core.nn.ScalarMath;
 
 /**
- * Multi-head attention with an additive bias on the scores (CLIP's causal mask, T5's relative
- * position bias). Composed of DJL ops because the shared {@code AttentionBackend} takes no mask or
- * bias; the encoders' sequences are short (77 and 256 tokens), so the full score matrix is small.
+ * Multi-head attention with an optional additive bias on the scores (CLIP text's causal mask, T5's
+ * relative position bias; none in the CLIP vision tower). Composed of DJL ops because the shared
+ * {@code AttentionBackend} takes no mask or bias; the encoders' sequences are short (77 and 256
+ * tokens, 257 image patches for ViT-L/14), so the full score matrix is small.
  */
 final class TextAttention {
     private TextAttention() {}
@@ -51,7 +52,8 @@ final class TextAttention {
      * @param k (B, H, Tk, Dh)
      * @param v (B, H, Tk, Dh)
      * @param scale multiplies the scores; 1 skips the multiplication (T5)
-     * @param bias added to the scores, broadcastable to (B, H, Tq, Tk), of the scores' type
+     * @param bias added to the scores, broadcastable to (B, H, Tq, Tk), of the scores' type; null
+     *     for none
      * @return (B, H, Tq, Dh), in q's manager
      */
     static NDArray attend(NDArray q, NDArray k, NDArray v, double scale, NDArray bias) {
@@ -59,7 +61,9 @@ final class TextAttention {
         if (scale != 1) {
             scores = ScalarMath.mul(scores, scale);
         }
-        scores = scores.add(bias);
+        if (bias != null) {
+            scores = scores.add(bias);
+        }
         DataType type = scores.getDataType();
         NDArray weights = scores.toType(DataType.FLOAT32, false).softmax(-1).toType(type, false);
         return weights.matMul(v);

@@ -124,7 +124,7 @@ class ClipTextModelTest {
         try (NDManager m = NDManager.newBaseManager()) {
             for (Map.Entry<String, double[]> e : expected.entrySet()) {
                 // One feature through identity fc1 and fc2: the MLP's output is the activation.
-                ClipMlp mlp = new ClipMlp(new ClipTextConfig(10, 1, 1, 1, 1, 1, 77, e.getKey(), 1e-5, 2));
+                ClipMlp mlp = new ClipMlp(new ClipTextConfig(10, 1, 1, 1, 1, 1, 77, e.getKey(), 1e-5, 2).encoder());
                 for (Map.Entry<String, Parameter> p : mlp.namedParameters().entrySet()) {
                     boolean weight = p.getKey().endsWith("weight");
                     p.getValue().setArray(weight ? m.ones(new Shape(1, 1)) : m.zeros(new Shape(1)));

@@ -1,6 +1,9 @@
 package io.diffrl4j.rewards.registry;
 
 import io.diffrl4j.core.reward.RewardFunction;
+import io.diffrl4j.rewards.clip.AestheticReward;
+import io.diffrl4j.rewards.clip.ClipScoreReward;
+import io.diffrl4j.rewards.clip.PickScoreReward;
 import io.diffrl4j.rewards.geneval.GenEvalClient;
 import io.diffrl4j.rewards.image.JpegCompressibilityReward;
 import io.diffrl4j.rewards.mix.WeightedRewardSum;
@@ -23,7 +26,11 @@ import java.util.Optional;
  *   <li>{@code ocr[=tessdata folder]}: {@link OcrReward} with Tesseract;</li>
  *   <li>{@code geneval=http://host:port}: {@link GenEvalClient}, GenEval's reward-server protocol;</li>
  *   <li>{@code vlm=http://host:port/v1}: {@link VlmJudgeReward} with UnifiedReward's defaults;</li>
- *   <li>{@code jpeg}: {@link JpegCompressibilityReward}, which needs no weights at all.</li>
+ *   <li>{@code jpeg}: {@link JpegCompressibilityReward}, which needs no weights at all;</li>
+ *   <li>{@code clipscore=CLIP folder}: {@link ClipScoreReward}, a transformers CLIPModel folder;</li>
+ *   <li>{@code pickscore=CLIP folder}: {@link PickScoreReward}, the PickScore_v1 CLIPModel folder;</li>
+ *   <li>{@code aesthetic=folder}: {@link AestheticReward}, a folder holding {@code clip/} (CLIP
+ *       ViT-L/14) and {@code aesthetic_mlp.safetensors}.</li>
  * </ul>
  * Applications add theirs with {@link #with} (the Shapes examples add {@code shapes}). Several
  * specs make a {@link WeightedRewardSum}. Immutable.
@@ -74,7 +81,16 @@ public final class RewardRegistry {
                 .with("vlm", Argument.REQUIRED, "vlm=URL  VLM judge over an OpenAI-compatible API (UnifiedReward's rule)",
                         a -> new VlmJudgeReward(VlmJudgeConfig.builder(URI.create(a)).build()))
                 .with("jpeg", Argument.NONE, "jpeg  JPEG compressibility (DDPO), needs no weights",
-                        a -> new JpegCompressibilityReward());
+                        a -> new JpegCompressibilityReward())
+                .with(ClipScoreReward.NAME, Argument.REQUIRED,
+                        "clipscore=CLIP_DIR  cosine of CLIP image and prompt embeddings (a CLIPModel folder)",
+                        a -> ClipScoreReward.open(Path.of(a)))
+                .with(PickScoreReward.NAME, Argument.REQUIRED,
+                        "pickscore=PICKSCORE_DIR  PickScore_v1 (a CLIPModel folder): exp(logit_scale) cos / 26",
+                        a -> PickScoreReward.open(Path.of(a)))
+                .with(AestheticReward.NAME, Argument.REQUIRED,
+                        "aesthetic=DIR  LAION aesthetic predictor: DIR/clip/ (ViT-L/14), DIR/aesthetic_mlp.safetensors",
+                        a -> AestheticReward.open(Path.of(a)));
     }
 
     /**

@@ -5,17 +5,25 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.NDManager;
 import io.diffrl4j.core.reward.ImageBatch;
 import io.diffrl4j.core.reward.Prompt;
 import io.diffrl4j.core.testing.TestRewards;
+import io.diffrl4j.rewards.clip.AestheticReward;
+import io.diffrl4j.rewards.clip.ClipFolders;
+import io.diffrl4j.rewards.clip.ClipScoreReward;
+import io.diffrl4j.rewards.clip.PickScoreReward;
 import io.diffrl4j.rewards.geneval.GenEvalClient;
 import io.diffrl4j.rewards.image.JpegCompressibilityReward;
 import io.diffrl4j.rewards.mix.WeightedRewardSum;
 import io.diffrl4j.rewards.vlm.VlmJudgeReward;
+import java.io.Closeable;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class RewardRegistryTest {
     @Test
@@ -38,11 +46,29 @@ class RewardRegistryTest {
     @Test
     void theStandardNamesMakeTheirRewards() throws Exception {
         RewardRegistry r = RewardRegistry.standard();
-        assertEquals(List.of("ocr", "geneval", "vlm", "jpeg"), r.names());
+        assertEquals(List.of("ocr", "geneval", "vlm", "jpeg", "clipscore", "pickscore", "aesthetic"), r.names());
         assertInstanceOf(JpegCompressibilityReward.class, r.create("jpeg"));
         assertInstanceOf(GenEvalClient.class, r.create("geneval=http://127.0.0.1:18085"));
         assertInstanceOf(VlmJudgeReward.class, r.create("vlm=http://127.0.0.1:8000/v1"));
         assertTrue(r.usage().contains("geneval=URL"));
+    }
+
+    @Test
+    void theClipNamesLoadTheirFolders(@TempDir Path dir) throws Exception {
+        RewardRegistry r = RewardRegistry.standard();
+        try (NDManager m = NDManager.newBaseManager()) {
+            Path clip = ClipFolders.clip(dir.resolve("clip"), m, 1);
+            Path aesthetic = ClipFolders.aesthetic(dir.resolve("aesthetic"), m, 2, 6);
+            Map<String, Class<?>> made = Map.of("clipscore=" + clip, ClipScoreReward.class, "pickscore=" + clip,
+                    PickScoreReward.class, "aesthetic=" + aesthetic, AestheticReward.class);
+            for (Map.Entry<String, Class<?>> e : made.entrySet()) {
+                try (Closeable reward = (Closeable) r.create(e.getKey())) {
+                    assertInstanceOf(e.getValue(), reward, e.getKey());
+                }
+            }
+        }
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> r.create("aesthetic")).getMessage()
+                .startsWith("reward 'aesthetic' needs an argument: aesthetic=DIR"));
     }
 
     @Test
@@ -60,7 +86,7 @@ class RewardRegistryTest {
     @Test
     void mistakesAreNamed() {
         RewardRegistry r = RewardRegistry.standard();
-        assertEquals("unknown reward 'clip'; known: ocr, geneval, vlm, jpeg",
+        assertEquals("unknown reward 'clip'; known: ocr, geneval, vlm, jpeg, clipscore, pickscore, aesthetic",
                 assertThrows(IllegalArgumentException.class, () -> r.create("clip")).getMessage());
         assertEquals("reward 'jpeg' takes no argument, got 'x'",
                 assertThrows(IllegalArgumentException.class, () -> r.create("jpeg=x")).getMessage());
