@@ -14,6 +14,7 @@ import io.diffrl4j.core.train.MetricsLogger;
 import io.diffrl4j.core.train.Trainer;
 import io.diffrl4j.core.train.TrainerConfig;
 import io.diffrl4j.core.train.TrainingListener;
+import io.diffrl4j.examples.ExampleRewards;
 import io.diffrl4j.examples.report.ImageGrid;
 import io.diffrl4j.examples.report.LineChart;
 import io.diffrl4j.examples.shapes.PromptGrammar;
@@ -25,6 +26,7 @@ import io.diffrl4j.examples.shapes.rewards.ShapeRegularityReward;
 import io.diffrl4j.examples.shapes.rewards.ShapesEmbedder;
 import io.diffrl4j.rewards.metrics.FrechetDistance;
 import io.diffrl4j.rewards.metrics.VendiScore;
+import io.diffrl4j.rewards.registry.RewardSpec;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -44,10 +46,13 @@ import java.util.Map;
  * (held-out: gold strict pass rate on the evaluation prompts, the proxy on the same images,
  * within-prompt Vendi diversity, Frechet distance of embeddings to real data), learning curves
  * ({@code curves-*.png}), image grids of the same prompts and seeds before and after
- * ({@code before.png}, {@code after.png}), and {@code summary.md}.
+ * ({@code before.png}, {@code after.png}), and {@code summary.md}. {@code --reward} trains on any
+ * reward by name instead of the task's ({@link ExampleRewards}: {@code jpeg}, or {@code
+ * geneval=http://127.0.0.1:18085} with a {@code ShapesGenEvalServer} running), the checker staying
+ * the gold.
  *
  * <pre>
- * bin/demo [gardo|flow-grpo|flow-grpo-kl|diffusion-nft|crd] [--task geneval|reward-model] [--epochs N] [--seed S] [--out DIR]
+ * bin/demo [gardo|flow-grpo|flow-grpo-kl|diffusion-nft|crd] [--task geneval|reward-model] [--reward SPECS] [--epochs N] [--seed S] [--out DIR]
  * </pre>
  */
 public final class ShapesDemo {
@@ -66,9 +71,12 @@ public final class ShapesDemo {
      * @param groupSize images per prompt
      * @param evalPrompts held-out prompts evaluated
      * @param evalImages images per held-out prompt
+     * @param reward the proxy reward by name ({@link ExampleRewards#registry()}, e.g. {@code jpeg} or
+     *     {@code geneval=http://127.0.0.1:18085}) instead of the task's, or null for the task's;
+     *     the checker stays the gold either way
      */
     public record Options(String method, ShapesTask task, int epochs, long seed, Path out, int evalEvery, int prompts, int groupSize,
-            int evalPrompts, int evalImages) {
+            int evalPrompts, int evalImages, String reward) {
         /** Validates the numbers. */
         public Options {
             if (!ShapesMethods.NAMES.contains(method)) {
@@ -82,6 +90,43 @@ public final class ShapesDemo {
                 throw new IllegalArgumentException("need epochs >= 1, evalEvery >= 1, an even number of prompts >= 2, "
                         + "groupSize >= 2, evalPrompts >= 1, evalImages >= 2; got " + this);
             }
+            if (reward != null) {
+                List<String> known = ExampleRewards.registry().names();
+                for (RewardSpec spec : RewardSpec.parseAll(reward)) {
+                    if (!known.contains(spec.name())) {
+                        throw new IllegalArgumentException("unknown reward '" + spec.name() + "'; choose from " + known);
+                    }
+                }
+            }
+        }
+
+        /** The task's own proxy reward. */
+        public Options(String method, ShapesTask task, int epochs, long seed, Path out, int evalEvery, int prompts,
+                int groupSize, int evalPrompts, int evalImages) {
+            this(method, task, epochs, seed, out, evalEvery, prompts, groupSize, evalPrompts, evalImages, null);
+        }
+
+        /**
+         * @param owner owns the reward's weights, if it has any
+         * @return a fresh proxy reward: the named one, else the task's
+         * @throws IOException when the reward cannot be made
+         */
+        public RewardFunction proxy(NDManager owner) throws IOException {
+            if (reward == null) {
+                return task.proxy(owner);
+            }
+            try {
+                return ExampleRewards.registry().create(reward);
+            } catch (IOException | RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IOException("cannot make the reward '" + reward + "': " + e.getMessage(), e);
+            }
+        }
+
+        /** @return what the proxy reward is, for figures and summaries */
+        public String proxyLabel() {
+            return reward == null ? task.proxyLabel() : reward;
         }
 
         /**
@@ -96,7 +141,8 @@ public final class ShapesDemo {
 
         /** @return a copy with another output folder */
         public Options withOut(Path folder) {
-            return new Options(method, task, epochs, seed, folder, evalEvery, prompts, groupSize, evalPrompts, evalImages);
+            return new Options(method, task, epochs, seed, folder, evalEvery, prompts, groupSize, evalPrompts, evalImages,
+                    reward);
         }
 
         private static Path defaultOut(String method, ShapesTask task) {
@@ -114,7 +160,9 @@ public final class ShapesDemo {
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
             System.err.println("usage: bin/demo [" + String.join("|", ShapesMethods.NAMES) + "] [--task "
-                    + String.join("|", ShapesTask.names()) + "] [--epochs N] [--seed S] [--out DIR]");
+                    + String.join("|", ShapesTask.names()) + "] [--reward SPECS] [--epochs N] [--seed S] [--out DIR]");
+            System.err.println("rewards (SPECS = name[=argument][*weight],...; the checker stays the gold):");
+            System.err.print(ExampleRewards.registry().usage());
             System.exit(2);
             return;
         }
@@ -130,6 +178,7 @@ public final class ShapesDemo {
         int epochs = d.epochs();
         long seed = d.seed();
         ShapesTask task = d.task();
+        String reward = null;
         Path out = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -146,6 +195,7 @@ public final class ShapesDemo {
                     case "--epochs" -> epochs = Integer.parseInt(v);
                     case "--seed" -> seed = Long.parseLong(v);
                     case "--task" -> task = ShapesTask.named(v);
+                    case "--reward" -> reward = v;
                     case "--out" -> out = Path.of(v);
                     default -> throw new IllegalArgumentException("unknown option " + a);
                 }
@@ -154,7 +204,7 @@ public final class ShapesDemo {
             }
         }
         return new Options(method, task, epochs, seed, out == null ? Options.defaultOut(method, task) : out,
-                d.evalEvery(), d.prompts(), d.groupSize(), d.evalPrompts(), d.evalImages());
+                d.evalEvery(), d.prompts(), d.groupSize(), d.evalPrompts(), d.evalImages(), reward);
     }
 
     /**
@@ -177,8 +227,10 @@ public final class ShapesDemo {
                 .optOptimizerStepsPerEpoch(Math.max(1, Math.min(2, o.prompts() / 2)))
                 .optLearningRate(2e-3).optSeed(o.seed()).build();
         Map<String, List<Double>> eval = new LinkedHashMap<>();
+        String proxyKey;
         try (NDManager root = NDManager.newBaseManager(); ShapesModel model = ShapesModel.pretrained(root)) {
-            RewardFunction proxy = o.task().proxy(root);
+            RewardFunction proxy = o.proxy(root);
+            proxyKey = "reward/" + proxy.name() + "/mean";
             writeConfig(o, config, method);
             Evaluation before = evaluate(model, evalPrompts, o, embedder, realFeatures, proxy);
             ImageGrid.write(before.result().images(), o.evalImages() * 4, 4, o.out().resolve("before.png"));
@@ -210,8 +262,8 @@ public final class ShapesDemo {
             ImageGrid.write(last[0].result().images(), o.evalImages() * 4, 4, o.out().resolve("after.png"));
         }
         writeEvalCsv(o.out().resolve("eval.csv"), eval);
-        ShapesReport.curves(o.out(), o.task(), eval);
-        return ShapesReport.summary(o, eval, ShapesMethods.DEVIATIONS, (System.nanoTime() - t0) / 1e9);
+        ShapesReport.curves(o.out(), o.proxyLabel(), proxyKey, eval);
+        return ShapesReport.summary(o, proxyKey, eval, ShapesMethods.DEVIATIONS, (System.nanoTime() - t0) / 1e9);
     }
 
     /** Held-out numbers of one evaluation. */
@@ -277,7 +329,7 @@ public final class ShapesDemo {
         n.put("method", method.name());
         n.put("requested", o.method());
         n.put("task", o.task().cliName());
-        n.put("proxy_reward", o.task().proxyLabel());
+        n.put("proxy_reward", o.proxyLabel());
         n.put("epochs", o.epochs());
         n.put("seed", o.seed());
         n.put("deviations_from_paper_defaults", ShapesMethods.DEVIATIONS);

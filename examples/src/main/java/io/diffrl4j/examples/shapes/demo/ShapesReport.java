@@ -14,12 +14,12 @@ import java.util.Map;
 final class ShapesReport {
     private ShapesReport() {}
 
-    static void curves(Path out, ShapesTask task, Map<String, List<Double>> eval) throws IOException {
+    static void curves(Path out, String proxyLabel, String proxyKey, Map<String, List<Double>> eval) throws IOException {
         Map<String, double[]> train = readCsv(out.resolve("metrics.csv"));
         double[] epochs = shift(train.get("epoch"));
         double[] evalEpochs = array(eval.get("epoch"));
         new LineChart("Proxy reward (training samples) and gold pass rate (held-out prompts)", "epoch", "value")
-                .add("proxy: " + task.proxyLabel() + " (train)", epochs, train.get(task.metricKey()))
+                .add("proxy: " + proxyLabel + " (train)", epochs, train.get(proxyKey))
                 .add("gold: strict pass rate (eval)", evalEpochs, array(eval.get("gold_strict_pass_rate")))
                 .add("auxiliary: palette fidelity", epochs, train.getOrDefault("reward/palette_fidelity/mean", nan(epochs)))
                 .add("auxiliary: shape regularity", epochs, train.getOrDefault("reward/shape_regularity/mean", nan(epochs)))
@@ -36,16 +36,17 @@ final class ShapesReport {
                 .write(out.resolve("curves-frechet.png"), 900, 320);
     }
 
-    static Path summary(ShapesDemo.Options o, Map<String, List<Double>> eval, String deviations, double seconds)
-            throws IOException {
+    static Path summary(ShapesDemo.Options o, String proxyKey, Map<String, List<Double>> eval, String deviations,
+            double seconds) throws IOException {
         Map<String, double[]> train = readCsv(o.out().resolve("metrics.csv"));
-        double[] proxy = train.get(o.task().metricKey());
+        double[] proxy = train.get(proxyKey);
         StringBuilder b = new StringBuilder();
-        b.append("# Shapes world: ").append(o.method()).append(" on the ").append(o.task().cliName()).append(" task\n\n");
+        b.append("# Shapes world: ").append(o.method()).append(o.reward() == null ? " on the " + o.task().cliName() + " task"
+                : " with the proxy reward `" + o.reward() + "`").append("\n\n");
         b.append(String.format(Locale.ROOT, "%d epochs of %d prompts x %d images, seed %d, %.0f s on this machine.%n%n",
                 o.epochs(), o.prompts(), o.groupSize(), o.seed(), seconds));
         b.append("| metric | start | end |\n|---|---|---|\n");
-        b.append(row("proxy reward: " + o.task().proxyLabel() + " on training samples (first / last epoch)", proxy[0],
+        b.append(row("proxy reward: " + o.proxyLabel() + " on training samples (first / last epoch)", proxy[0],
                 proxy[proxy.length - 1]));
         for (String k : List.of("proxy_mean", "gold_strict_pass_rate", "gold_mean_score", "vendi_within_prompt",
                 "frechet_to_real")) {
