@@ -69,9 +69,10 @@ class ShapesDemoTest {
                     new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
             // Before training both runs hold the same images (same model, same seeds): the gold (the
             // checker in process) is identical. The proxy went over the wire as JPEG (4:4:4,
-            // quality 95), which moves the noisy edges of generated images across the checker's
-            // colour tolerance: measured 0.125 over the wire against 0.375 in process here, so
-            // only its range is asserted.
+            // quality 95), which moves noisy edge pixels of generated images across the checker's
+            // colour tolerance (measured on the 132 evaluation images: 7 verdicts change for the
+            // first shipped base model, 1 for the 12000-step one), and 4 images are too few to
+            // bound the difference, so only its range is asserted.
             String[] l0 = Files.readAllLines(local.resolve("eval.csv")).get(1).split(",");
             String[] r0 = Files.readAllLines(remote.resolve("eval.csv")).get(1).split(",");
             assertEquals(l0[1], r0[1]);
