@@ -52,6 +52,29 @@ public final class TinyClip {
         return random(ClipVisionNetwork.shapes(config), m, seed);
     }
 
+    /** @return random weights of a CLIPTextModelWithProjection with {@code config}, by transformers' names */
+    public static Map<String, NDArray> textWeights(ClipTextConfig config, NDManager m, long seed) {
+        return random(ClipTextNetwork.shapes(config), m, seed);
+    }
+
+    /** @return the {@code config.json} of a CLIPTextModelWithProjection with {@code c} */
+    public static ObjectNode textConfig(ClipTextConfig c) {
+        ObjectNode t = new ObjectMapper().createObjectNode();
+        t.putArray("architectures").add("CLIPTextModelWithProjection");
+        t.put("model_type", "clip_text_model");
+        t.put("vocab_size", c.vocabSize());
+        t.put("hidden_size", c.hiddenSize());
+        t.put("intermediate_size", c.intermediateSize());
+        t.put("projection_dim", c.projectionDim());
+        t.put("num_hidden_layers", c.numHiddenLayers());
+        t.put("num_attention_heads", c.numAttentionHeads());
+        t.put("max_position_embeddings", c.maxPositionEmbeddings());
+        t.put("hidden_act", c.hiddenAct());
+        t.put("layer_norm_eps", c.layerNormEps());
+        t.put("eos_token_id", c.eosTokenId());
+        return t;
+    }
+
     /** @return random weights of a CLIPModel with {@link #TEXT} and {@link #VISION}, and {@link #LOGIT_SCALE} */
     public static Map<String, NDArray> clipWeights(NDManager m, long seed) {
         Map<String, NDArray> all = new LinkedHashMap<>(random(ClipTextNetwork.shapes(TEXT), m, seed));

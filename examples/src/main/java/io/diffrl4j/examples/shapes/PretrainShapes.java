@@ -38,6 +38,7 @@ public final class PretrainShapes {
         double ema = 0;
         int evalEvery = 2000;
         Path out = Path.of("examples/src/main/resources/io/diffrl4j/examples/shapes/model");
+        Path init = null;
         for (int i = 0; i < args.length; i += 2) {
             if (i + 1 >= args.length) {
                 usage("missing value for " + args[i]);
@@ -58,12 +59,13 @@ public final class PretrainShapes {
                     }
                 };
                 case "--out" -> out = Path.of(args[i + 1]);
+                case "--init" -> init = Path.of(args[i + 1]);
                 case "--eval-every" -> evalEvery = Integer.parseInt(args[i + 1]);
                 default -> usage("unknown option " + args[i]);
             }
         }
         long t0 = System.nanoTime();
-        try (NDManager root = NDManager.newBaseManager(); ShapesModel model = ShapesModel.random(root, seed)) {
+        try (NDManager root = NDManager.newBaseManager(); ShapesModel model = init == null ? ShapesModel.random(root, seed) : ShapesModel.load(init, root)) {
             System.out.printf(Locale.ROOT, "pretraining %,d transformer parameters for %d steps of %d%n",
                     model.transformer().parameterCount(), steps, batch);
             Path target = out;
@@ -100,7 +102,7 @@ public final class PretrainShapes {
 
     private static void usage(String problem) {
         System.err.println(problem);
-        System.err.println("usage: PretrainShapes [--steps N] [--batch N] [--lr X] [--warmup N] [--schedule cosine|constant] [--seed N] [--ema D] [--eval-every N] [--out DIR]");
+        System.err.println("usage: PretrainShapes [--steps N] [--batch N] [--lr X] [--warmup N] [--schedule cosine|constant] [--seed N] [--ema D] [--eval-every N] [--init DIR] [--out DIR]");
         System.exit(2);
     }
 }

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static io.diffrl4j.core.text.tokenizer.TinyTokenizers.MERGES;
+import static io.diffrl4j.core.text.tokenizer.TinyTokenizers.clipG;
+import static io.diffrl4j.core.text.tokenizer.TinyTokenizers.clipL;
 
 import java.io.ByteArrayOutputStream;
 import java.io.FileNotFoundException;
@@ -28,73 +31,12 @@ import org.slf4j.LoggerFactory;
  * expected ids are worked out by hand from the vocabulary and merge ranks below.
  */
 class ClipTokenizerTest {
-    /** Ids are the positions: single bytes, bytes ending a word, merge results, then bos and eos. */
-    static final List<String> VOCAB = List.of(
-            "!", ",", ".", "a", "d", "e", "f", "g", "h", "l", "o", "p", "r", "t", "w", "y", // 0..15
-            "!</w>", ",</w>", ".</w>", "a</w>", "d</w>", "e</w>", "f</w>", "g</w>", // 16..23
-            "h</w>", "l</w>", "o</w>", "p</w>", "r</w>", "t</w>", "w</w>", "y</w>", // 24..31
-            "ph", "pho", "to</w>", "photo</w>", "to", "photo", "gr", "gra", // 32..39
-            "phy</w>", "graphy</w>", "do", "dog</w>", "of</w>", "!!</w>", // 40..45
-            "<|startoftext|>", "<|endoftext|>"); // 46, 47
-    /** In rank order. */
-    static final List<String> MERGES = List.of("p h", "ph o", "t o</w>", "pho to</w>", "t o", "pho to", "g r",
-            "gr a", "ph y</w>", "gra phy</w>", "d o", "do g</w>", "o f</w>", "! !</w>");
     static final long BOS = 46;
     static final long EOS = 47;
     static final long BANG = 0;
 
     @TempDir
     Path tmp;
-
-    /** A CLIP-L-like folder: special_tokens_map.json with AddedToken objects, pad = <|endoftext|>. */
-    static Path clipL(Path dir) throws IOException {
-        writeVocabAndMerges(dir);
-        Files.writeString(dir.resolve("special_tokens_map.json"), """
-                {
-                  "bos_token": {"content": "<|startoftext|>", "lstrip": false, "normalized": true, "rstrip": false, "single_word": false},
-                  "eos_token": {"content": "<|endoftext|>", "lstrip": false, "normalized": true, "rstrip": false, "single_word": false},
-                  "pad_token": "<|endoftext|>",
-                  "unk_token": {"content": "<|endoftext|>", "lstrip": false, "normalized": true, "rstrip": false, "single_word": false}
-                }
-                """);
-        return dir;
-    }
-
-    /** A CLIP-G-like folder (SD3's tokenizer_2): pad "!" named in both files, "!" an added special token. */
-    static Path clipG(Path dir) throws IOException {
-        writeVocabAndMerges(dir);
-        Files.writeString(dir.resolve("special_tokens_map.json"), """
-                {"bos_token": "<|startoftext|>", "eos_token": "<|endoftext|>", "pad_token": "!", "unk_token": "<|endoftext|>"}
-                """);
-        Files.writeString(dir.resolve("tokenizer_config.json"), """
-                {
-                  "add_prefix_space": false,
-                  "added_tokens_decoder": {
-                    "0": {"content": "!", "lstrip": false, "normalized": false, "rstrip": false, "single_word": false, "special": true},
-                    "46": {"content": "<|startoftext|>", "lstrip": false, "normalized": true, "rstrip": false, "single_word": false, "special": true},
-                    "47": {"content": "<|endoftext|>", "lstrip": false, "normalized": false, "rstrip": false, "single_word": false, "special": true}
-                  },
-                  "bos_token": "<|startoftext|>",
-                  "do_lower_case": true,
-                  "eos_token": "<|endoftext|>",
-                  "model_max_length": 77,
-                  "pad_token": "!",
-                  "tokenizer_class": "CLIPTokenizer",
-                  "unk_token": "<|endoftext|>"
-                }
-                """);
-        return dir;
-    }
-
-    private static void writeVocabAndMerges(Path dir) throws IOException {
-        Files.createDirectories(dir);
-        StringBuilder vocab = new StringBuilder("{");
-        for (int i = 0; i < VOCAB.size(); i++) {
-            vocab.append(i == 0 ? "" : ", ").append('"').append(VOCAB.get(i).replace("\"", "\\\"")).append("\": ").append(i);
-        }
-        Files.writeString(dir.resolve("vocab.json"), vocab.append("}\n"));
-        Files.writeString(dir.resolve("merges.txt"), "#version: 0.2\n" + String.join("\n", MERGES) + "\n");
-    }
 
     /** bos, the given ids, eos, then pad to 77. */
     static long[] framed(long pad, long... tokens) {

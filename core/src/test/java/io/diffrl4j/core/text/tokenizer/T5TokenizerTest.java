@@ -1,5 +1,7 @@
 package io.diffrl4j.core.text.tokenizer;
 
+import static io.diffrl4j.core.text.tokenizer.TinyTokenizers.TEMPLATE;
+import static io.diffrl4j.core.text.tokenizer.TinyTokenizers.t5;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -28,48 +30,9 @@ class T5TokenizerTest {
     static final long EOS = 1;
     static final long UNK = 2;
 
-    /** Ids are the positions; scores are log-probabilities. */
-    static final String TOKENIZER_JSON = """
-            {
-              "version": "1.0",
-              "truncation": null,
-              "padding": null,
-              "added_tokens": [
-                {"id": 0, "content": "<pad>", "single_word": false, "lstrip": false, "rstrip": false, "normalized": false, "special": true},
-                {"id": 1, "content": "</s>", "single_word": false, "lstrip": false, "rstrip": false, "normalized": false, "special": true},
-                {"id": 2, "content": "<unk>", "single_word": false, "lstrip": false, "rstrip": false, "normalized": false, "special": true}
-              ],
-              "normalizer": {"type": "Sequence", "normalizers": [
-                {"type": "Strip", "strip_left": false, "strip_right": true},
-                {"type": "Replace", "pattern": {"Regex": " {2,}"}, "content": "\u2581"}
-              ]},
-              "pre_tokenizer": {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "always", "split": true},
-              %s,
-              "decoder": {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "always", "split": true},
-              "model": {"type": "Unigram", "unk_id": 2, "byte_fallback": false, "vocab": [
-                ["<pad>", 0.0], ["</s>", 0.0], ["<unk>", 0.0],
-                ["\u2581", -2.0], ["\u2581a", -1.0], ["\u2581cat", -1.5], ["\u2581c", -3.0], ["a", -3.0],
-                ["t", -3.0], ["s", -2.0], ["\u2581dog", -1.5], ["\u2581the", -1.2], [".", -2.0]
-              ]}
-            }
-            """;
-    static final String TEMPLATE = """
-            "post_processor": {"type": "TemplateProcessing",
-                "single": [{"Sequence": {"id": "A", "type_id": 0}}, {"SpecialToken": {"id": "</s>", "type_id": 0}}],
-                "pair": [{"Sequence": {"id": "A", "type_id": 0}}, {"SpecialToken": {"id": "</s>", "type_id": 0}},
-                         {"Sequence": {"id": "B", "type_id": 0}}, {"SpecialToken": {"id": "</s>", "type_id": 0}}],
-                "special_tokens": {"</s>": {"id": "</s>", "ids": [1], "tokens": ["</s>"]}}}""";
 
     @TempDir
     Path tmp;
-
-    static Path t5(Path dir, String postProcessor) throws IOException {
-        Files.createDirectories(dir);
-        Files.writeString(dir.resolve("tokenizer.json"), TOKENIZER_JSON.formatted(postProcessor));
-        Files.writeString(dir.resolve("special_tokens_map.json"),
-                "{\"eos_token\": \"</s>\", \"pad_token\": \"<pad>\", \"unk_token\": \"<unk>\"}\n");
-        return dir;
-    }
 
     /** The given ids, eos, then pad to length. */
     static long[] ended(int length, long... tokens) {

@@ -1,6 +1,7 @@
 package io.diffrl4j.examples.shapes.demo;
 
 import io.diffrl4j.examples.report.LineChart;
+import io.diffrl4j.examples.report.MetricsCsv;
 import io.diffrl4j.examples.shapes.PromptGrammar;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -164,8 +165,8 @@ public final class ShapesComparison {
         List<Map<String, double[]>> eval = new ArrayList<>();
         for (long seed : plan.seeds()) {
             Path dir = plan.options(task, method, seed).out();
-            train.add(ShapesReport.readCsv(dir.resolve("metrics.csv")));
-            eval.add(ShapesReport.readCsv(dir.resolve("eval.csv")));
+            train.add(MetricsCsv.read(dir.resolve("metrics.csv")));
+            eval.add(MetricsCsv.read(dir.resolve("eval.csv")));
         }
         double[] trainEpochs = train.get(0).get("epoch").clone();
         for (int i = 0; i < trainEpochs.length; i++) {

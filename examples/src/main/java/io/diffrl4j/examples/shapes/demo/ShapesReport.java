@@ -1,6 +1,7 @@
 package io.diffrl4j.examples.shapes.demo;
 
 import io.diffrl4j.examples.report.LineChart;
+import io.diffrl4j.examples.report.MetricsCsv;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +16,7 @@ final class ShapesReport {
     private ShapesReport() {}
 
     static void curves(Path out, String proxyLabel, String proxyKey, Map<String, List<Double>> eval) throws IOException {
-        Map<String, double[]> train = readCsv(out.resolve("metrics.csv"));
+        Map<String, double[]> train = MetricsCsv.read(out.resolve("metrics.csv"));
         double[] epochs = shift(train.get("epoch"));
         double[] evalEpochs = array(eval.get("epoch"));
         new LineChart("Proxy reward (training samples) and gold pass rate (held-out prompts)", "epoch", "value")
@@ -38,7 +39,7 @@ final class ShapesReport {
 
     static Path summary(ShapesDemo.Options o, String proxyKey, Map<String, List<Double>> eval, String deviations,
             double seconds) throws IOException {
-        Map<String, double[]> train = readCsv(o.out().resolve("metrics.csv"));
+        Map<String, double[]> train = MetricsCsv.read(o.out().resolve("metrics.csv"));
         double[] proxy = train.get(proxyKey);
         StringBuilder b = new StringBuilder();
         b.append("# Shapes world: ").append(o.method()).append(o.reward() == null ? " on the " + o.task().cliName() + " task"
@@ -81,21 +82,6 @@ final class ShapesReport {
 
     private static String row(String name, double start, double end) {
         return String.format(Locale.ROOT, "| %s | %.4g | %.4g |%n", name, start, end);
-    }
-
-    static Map<String, double[]> readCsv(Path file) throws IOException {
-        List<String> lines = Files.readAllLines(file);
-        String[] header = lines.get(0).split(",");
-        Map<String, double[]> out = new LinkedHashMap<>();
-        for (int c = 0; c < header.length; c++) {
-            double[] col = new double[lines.size() - 1];
-            for (int r = 1; r < lines.size(); r++) {
-                String[] cells = lines.get(r).split(",", -1);
-                col[r - 1] = c < cells.length && !cells[c].isEmpty() ? Double.parseDouble(cells[c]) : Double.NaN;
-            }
-            out.put(header[c], col);
-        }
-        return out;
     }
 
     private static double[] shift(double[] epochs) {

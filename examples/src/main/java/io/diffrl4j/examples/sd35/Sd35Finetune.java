@@ -1,0 +1,331 @@
+package io.diffrl4j.examples.sd35;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.diffrl4j.core.adapter.AdapterFiles;
+import io.diffrl4j.core.adapter.AdapterRoles;
+import io.diffrl4j.core.adapter.LoraConfig;
+import io.diffrl4j.core.flow.SeededNoise;
+import io.diffrl4j.core.method.Method;
+import io.diffrl4j.core.mmdit.MmditModel;
+import io.diffrl4j.core.model.Conditioning;
+import io.diffrl4j.core.reward.ImageBatch;
+import io.diffrl4j.core.reward.ImageEmbedder;
+import io.diffrl4j.core.reward.Prompt;
+import io.diffrl4j.core.reward.RewardFunction;
+import io.diffrl4j.core.sampling.Rollout;
+import io.diffrl4j.core.sd3.Sd3PromptEncoder;
+import io.diffrl4j.core.sd3.StableDiffusion3Folder;
+import io.diffrl4j.core.train.CheckpointListener;
+import io.diffrl4j.core.train.ConsoleProgress;
+import io.diffrl4j.core.train.EpochReport;
+import io.diffrl4j.core.train.MetricsLogger;
+import io.diffrl4j.core.train.Trainer;
+import io.diffrl4j.core.train.TrainerConfig;
+import io.diffrl4j.core.train.TrainingListener;
+import io.diffrl4j.core.vae.AutoencoderKL;
+import io.diffrl4j.examples.report.ImageGrid;
+import io.diffrl4j.rewards.clip.ClipImageEmbedder;
+import io.diffrl4j.rewards.registry.RewardRegistry;
+import io.diffrl4j.rewards.registry.RewardSpec;
+import io.diffrl4j.samplers.TrajectorySampler;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code sd35-finetune}: fine-tunes a Stable Diffusion 3.5 pipeline folder with one of the
+ * library's methods on rewards by name, on the GPU when DJL sees one (fp16 base, fp32 LoRA and
+ * optimizer state) and otherwise on the CPU in fp32.
+ *
+ * <pre>
+ * sd35-finetune --model /models/stable-diffusion-3.5-medium --method gardo --reward ocr \
+ *     --prompts ocr/train.txt --out runs/ocr-gardo [--dry-run] [--resume] [--config run.json]
+ * </pre>
+ *
+ * <p>The run: the plan ({@link Sd35Plan}, which {@code --dry-run} prints and stops at); every
+ * prompt encoded once and cached, the text encoders released; the transformer and VAE loaded;
+ * the held-out prompts sampled before training ({@code before.png}); training with metrics
+ * ({@code metrics.csv}), evaluations ({@code eval.csv}) and checkpoints ({@code checkpoints/},
+ * which {@code --resume} continues from); the trained LoRA exported for PEFT and for diffusers
+ * ({@code lora/}); {@code after.png}, {@code curves-*.png} and {@code summary.md}.
+ */
+public final class Sd35Finetune {
+    private static final Logger LOG = LoggerFactory.getLogger(Sd35Finetune.class);
+
+    private Sd35Finetune() {}
+
+    /** @param args see the class comment and {@link Sd35Options#usage()} */
+    public static void main(String[] args) throws Exception {
+        Sd35Options options;
+        try {
+            options = Sd35Options.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.err.print(Sd35Options.usage());
+            System.exit(2);
+            return;
+        }
+        try {
+            Path summary = run(options, System.out);
+            if (summary != null) {
+                System.out.println(Files.readString(summary));
+                System.out.println("Report written to " + options.out().toAbsolutePath());
+            }
+        } catch (IOException | IllegalArgumentException | IllegalStateException e) {
+            System.err.println("sd35-finetune: " + e.getMessage());
+            System.exit(1);
+        }
+    }
+
+    /**
+     * @param o the options
+     * @param console where the plan and the progress bar go
+     * @return the summary file, or null after a dry run
+     * @throws IOException when the folder, prompts or weights cannot be read, or the report written
+     */
+    public static Path run(Sd35Options o, PrintStream console) throws IOException {
+        long t0 = System.nanoTime();
+        StableDiffusion3Folder folder = StableDiffusion3Folder.open(o.model());
+        List<Prompt> prompts = PromptFiles.read(o.prompts());
+        List<Prompt> evalSource = o.evalPromptFile() == null ? prompts : PromptFiles.read(o.evalPromptFile());
+        List<Prompt> evalPrompts = evalSource.subList(0, Math.min(o.evalPrompts(), evalSource.size()));
+        int pixelsPerPatch = folder.vaeConfig().downscaleFactor() * folder.transformerConfig().patchSize();
+        if (o.resolution() % pixelsPerPatch != 0) {
+            throw new IllegalArgumentException("--resolution " + o.resolution() + " must be a multiple of " + pixelsPerPatch
+                    + " (the VAE's downscale factor times the patch size)");
+        }
+        Device device = Engine.getInstance().defaultDevice();
+        boolean half = o.dtype().equals("fp16") || o.dtype().equals("auto") && device.isGpu();
+        DataType dtype = half ? DataType.FLOAT16 : DataType.FLOAT32;
+        try (ClipImageEmbedder embedder = o.embedder() == null ? null : ClipImageEmbedder.open(o.embedder())) {
+            Method method = Sd35Methods.named(o.method(), embedder);
+            Sd35Plan plan = Sd35Plan.of(o, folder, prompts.size(), evalPrompts.size(), half, device.toString(),
+                    method.snapshots().size());
+            plan.lines().forEach(console::println);
+            if (o.method().equals("gardo") && embedder == null) {
+                console.println("GARDO's diversity-aware advantages are off: give --embedder DIR (a CLIPModel folder) to use them");
+            }
+            if (o.dryRun()) {
+                return null;
+            }
+            Files.createDirectories(o.out());
+            writeConfig(o, method, plan);
+            try (NDManager root = NDManager.newBaseManager(device);
+                    Sd3PromptEncoder text = Sd3PromptEncoder.builder(folder).optClipDtype(dtype).optCacheDtype(dtype)
+                            .optMaxCachedPrompts(plan.cacheAllPrompts() ? Integer.MAX_VALUE : cacheCapacity(plan, folder, dtype))
+                            .build(root)) {
+                if (plan.cacheAllPrompts()) {
+                    encodeAll(text, prompts, evalPrompts, root);
+                    text.releaseEncoders();
+                }
+                logMemory("prompts encoded", device);
+                LoraConfig lora = LoraConfig.builder().optRank(o.loraRank()).optAlpha(o.loraAlpha()).build();
+                try (MmditModel model = folder.loadTransformer(lora, root, dtype);
+                        AutoencoderKL vae = folder.loadVae(root, dtype)) {
+                    logMemory("transformer and VAE loaded", device);
+                    train(o, folder, model, vae, text, method, prompts, evalPrompts, console);
+                }
+            }
+        }
+        return Sd35Report.write(o, (System.nanoTime() - t0) / 1e9);
+    }
+
+    private static void train(Sd35Options o, StableDiffusion3Folder folder, MmditModel model, AutoencoderKL vae,
+            Sd3PromptEncoder text, Method method, List<Prompt> prompts, List<Prompt> evalPrompts, PrintStream console)
+            throws IOException {
+        RewardFunction reward = reward(o.reward());
+        List<RewardFunction> auxiliaries = new ArrayList<>();
+        if (o.auxiliaryRewards() != null) {
+            for (RewardSpec spec : RewardSpec.parseAll(o.auxiliaryRewards())) {
+                auxiliaries.add(reward(spec.name() + spec.argument().map(a -> "=" + a).orElse("")));
+            }
+        }
+        int latent = o.resolution() / folder.vaeConfig().downscaleFactor();
+        Shape sampleShape = new Shape(folder.vaeConfig().latentChannels(), latent, latent);
+        TrainerConfig config = TrainerConfig.builder().optPromptsPerEpoch(o.promptsPerEpoch()).optGroupSize(o.groupSize())
+                .optPromptsPerSamplingBatch(o.samplingPrompts()).optImagesPerMicroBatch(o.imagesPerMicroBatch())
+                .optOptimizerStepsPerEpoch(o.optimizerSteps()).optLearningRate(o.learningRate()).optSeed(o.seed()).build();
+        TrajectorySampler evalSampler = Sd35Methods.evaluation(method, o.evalSteps());
+        Path checkpoints = o.out().resolve("checkpoints");
+        Map<String, List<Double>> eval = new LinkedHashMap<>();
+        Trainer.Builder builder = Trainer.builder(model, method).optConfig(config).setPrompts(prompts).setTextEncoder(text)
+                .optDecoder(vae).setSampleShape(sampleShape).setReward(reward);
+        auxiliaries.forEach(builder::addAuxiliaryReward);
+        try (Trainer trainer = builder
+                .addListener(new MetricsLogger(o.out()))
+                .addListener(new CheckpointListener(checkpoints, o.checkpointEvery()))
+                .addListener(evaluator(o, model, vae, text, evalSampler, evalPrompts, sampleShape, reward, eval))
+                .addListener(new ConsoleProgress(console, o.epochs()))
+                .build()) {
+            if (o.resume() && Files.exists(checkpoints.resolve("latest"))) {
+                trainer.resume(checkpoints);
+                console.println("resumed from " + checkpoints + " after epoch " + trainer.completedEpochs());
+                Sd35Report.readEval(o.out(), eval);
+            } else {
+                Evaluation before = evaluate(o, model, vae, text, evalSampler, evalPrompts, sampleShape, reward);
+                ImageGrid.write(before.images(), o.evalImages() * Math.min(4, evalPrompts.size()), zoom(o),
+                        o.out().resolve("before.png"));
+                record(eval, 0, before);
+                Sd35Report.writeEval(o.out(), eval);
+            }
+            trainer.train(o.epochs()); // in total, counting resumed epochs
+            exportLora(model, o.out().resolve("lora"));
+            Evaluation after = model.adapters().with(AdapterRoles.POLICY,
+                    () -> evaluate(o, model, vae, text, evalSampler, evalPrompts, sampleShape, reward));
+            ImageGrid.write(after.images(), o.evalImages() * Math.min(4, evalPrompts.size()), zoom(o),
+                    o.out().resolve("after.png"));
+        }
+        for (RewardFunction r : concat(reward, auxiliaries)) {
+            if (r instanceof Closeable c) {
+                c.close();
+            }
+        }
+    }
+
+    private static List<RewardFunction> concat(RewardFunction first, List<RewardFunction> rest) {
+        List<RewardFunction> all = new ArrayList<>(List.of(first));
+        all.addAll(rest);
+        return all;
+    }
+
+    private static RewardFunction reward(String specs) throws IOException {
+        try {
+            return RewardRegistry.standard().create(specs);
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException("cannot make the reward '" + specs + "': " + e.getMessage(), e);
+        }
+    }
+
+    private static TrainingListener evaluator(Sd35Options o, MmditModel model, AutoencoderKL vae, Sd3PromptEncoder text,
+            TrajectorySampler sampler, List<Prompt> evalPrompts, Shape sampleShape, RewardFunction reward,
+            Map<String, List<Double>> eval) {
+        return new TrainingListener() {
+            @Override
+            public void onEpochEnd(Trainer trainer, EpochReport report) {
+                int done = report.epoch() + 1;
+                if (done % o.evalEvery() == 0 || done == o.epochs()) {
+                    Evaluation e = model.adapters().with(AdapterRoles.POLICY,
+                            () -> evaluate(o, model, vae, text, sampler, evalPrompts, sampleShape, reward));
+                    record(eval, done, e);
+                    try {
+                        Sd35Report.writeEval(o.out(), eval);
+                    } catch (IOException ex) {
+                        throw new java.io.UncheckedIOException(ex);
+                    }
+                }
+            }
+        };
+    }
+
+    /** Held-out images and their reward. */
+    record Evaluation(ImageBatch images, double reward) {}
+
+    /** The held-out prompts, each with its own fixed noise, sampled one prompt at a time (bounded memory). */
+    private static Evaluation evaluate(Sd35Options o, MmditModel model, AutoencoderKL vae, Sd3PromptEncoder text,
+            TrajectorySampler sampler, List<Prompt> prompts, Shape sampleShape, RewardFunction reward) {
+        List<float[]> pixels = new ArrayList<>();
+        List<Prompt> perImage = new ArrayList<>();
+        int[] chw = new int[3];
+        SeededNoise noise = new SeededNoise(o.seed() + 1000);
+        for (int i = 0; i < prompts.size(); i++) {
+            try (NDManager m = NDManager.newBaseManager(Engine.getInstance().defaultDevice())) {
+                List<String> one = List.of(prompts.get(i).text());
+                Conditioning cond = text.encode(one, m);
+                Conditioning uncond = text.unconditional(1, m);
+                Rollout r = sampler.sample(m, model, cond, uncond, o.evalImages(), sampleShape, noise.fork(i));
+                ImageBatch images = ImageBatch.fromArray(vae.decode(r.samples()));
+                chw = new int[] {images.channels(), images.height(), images.width()};
+                for (int k = 0; k < images.count(); k++) {
+                    pixels.add(images.image(k));
+                    perImage.add(prompts.get(i));
+                }
+            }
+        }
+        int size = chw[0] * chw[1] * chw[2];
+        float[] all = new float[pixels.size() * size];
+        for (int k = 0; k < pixels.size(); k++) {
+            System.arraycopy(pixels.get(k), 0, all, k * size, size);
+        }
+        ImageBatch batch = new ImageBatch(all, pixels.size(), chw[0], chw[1], chw[2]);
+        try {
+            double[] scores = reward.score(batch, perImage);
+            return new Evaluation(batch, Arrays.stream(scores).average().orElse(Double.NaN));
+        } catch (Exception e) {
+            throw new IllegalStateException("the reward " + reward.name() + " failed on the held-out images: " + e, e);
+        }
+    }
+
+    private static void record(Map<String, List<Double>> eval, int epoch, Evaluation e) {
+        eval.computeIfAbsent("epoch", k -> new ArrayList<>()).add((double) epoch);
+        eval.computeIfAbsent("reward_mean", k -> new ArrayList<>()).add(e.reward());
+    }
+
+    private static void encodeAll(Sd3PromptEncoder text, List<Prompt> prompts, List<Prompt> evalPrompts, NDManager root) {
+        List<String> all = new ArrayList<>();
+        prompts.forEach(p -> all.add(p.text()));
+        evalPrompts.forEach(p -> all.add(p.text()));
+        all.add("");
+        long t = System.nanoTime();
+        for (int from = 0; from < all.size(); from += 64) {
+            try (NDManager s = root.newSubManager()) {
+                text.encode(all.subList(from, Math.min(all.size(), from + 64)), s);
+            }
+        }
+        LOG.info("encoded {} prompts in {} s", text.encodedPrompts(), String.format(Locale.ROOT, "%.1f", (System.nanoTime() - t) / 1e9));
+    }
+
+    private static int cacheCapacity(Sd35Plan plan, StableDiffusion3Folder folder, DataType dtype) {
+        var layout = folder.promptLayout(256);
+        long perPrompt = (long) (layout.sequenceLength() * layout.width() + layout.pooledWidth()) * (dtype == DataType.FLOAT16 ? 2 : 4);
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, Sd35Plan.PROMPT_CACHE_BYTES / perPrompt));
+    }
+
+    /** Writes the policy LoRA as a PEFT adapter folder and as diffusers' pytorch_lora_weights.safetensors. */
+    static void exportLora(MmditModel model, Path dir) throws IOException {
+        var policy = model.adapters().get(AdapterRoles.POLICY);
+        AdapterFiles.save(policy, model.adapters().config(), dir.resolve("peft"), AdapterFiles.Format.PEFT);
+        AdapterFiles.save(policy, model.adapters().config(), dir.resolve("diffusers"), AdapterFiles.Format.DIFFUSERS);
+    }
+
+    private static int zoom(Sd35Options o) {
+        return Math.max(1, 128 / o.resolution());
+    }
+
+    private static void writeConfig(Sd35Options o, Method method, Sd35Plan plan) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode n = json.createObjectNode();
+        n.set("options", o.toJson());
+        n.put("method", method.name());
+        n.putPOJO("plan", plan.lines());
+        Files.writeString(o.out().resolve("config.json"), json.writerWithDefaultPrettyPrinter().writeValueAsString(n));
+    }
+
+    private static void logMemory(String stage, Device device) {
+        if (device.isGpu()) {
+            var usage = ai.djl.util.cuda.CudaUtils.getGpuMemory(device);
+            LOG.info("{}: GPU memory used {} MiB of {} MiB", stage, usage.getUsed() >> 20, usage.getMax() >> 20);
+        } else {
+            Runtime r = Runtime.getRuntime();
+            LOG.info("{}: JVM heap used {} MiB (native tensors are not counted on the CPU)", stage,
+                    (r.totalMemory() - r.freeMemory()) >> 20);
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package io.diffrl4j.examples.sd35;
+
+import io.diffrl4j.core.method.Method;
+import io.diffrl4j.core.reward.ImageEmbedder;
+import io.diffrl4j.regularizers.crd.Crd;
+import io.diffrl4j.regularizers.flowgrpo.FlowGrpo;
+import io.diffrl4j.regularizers.gardo.Gardo;
+import io.diffrl4j.regularizers.gardo.GardoConfig;
+import io.diffrl4j.regularizers.nft.DiffusionNft;
+import io.diffrl4j.samplers.EulerStep;
+import io.diffrl4j.samplers.SdeWindow;
+import io.diffrl4j.samplers.TrajectorySampler;
+
+/**
+ * The methods of {@code sd35-finetune} with the library's defaults, which are the papers'
+ * SD3.5-Medium settings (10 sampling steps, shift 3; CFG 4.5 for the Flow-GRPO family, 1 for
+ * DiffusionNFT and CRD; Flow-GRPO's beta 0.04 for {@code flow-grpo-kl}, none for {@code flow-grpo};
+ * GARDO's beta 0.07 on Flow-GRPO).
+ */
+public final class Sd35Methods {
+    private Sd35Methods() {}
+
+    /**
+     * @param name one of {@link Sd35Options#METHODS}
+     * @param embedder image features for GARDO's diversity shaping, or null to switch it off
+     * @return the method
+     */
+    public static Method named(String name, ImageEmbedder embedder) {
+        return switch (name) {
+            case "flow-grpo" -> FlowGrpo.defaults(FlowGrpo.Config.builder().optBeta(0).build());
+            case "flow-grpo-kl" -> FlowGrpo.defaults();
+            case "gardo" -> Gardo.onFlowGrpo(embedder == null
+                    ? GardoConfig.forFlowGrpo().optDiversity(false).build()
+                    : GardoConfig.forFlowGrpo().optEmbedder(embedder).build());
+            case "diffusion-nft" -> DiffusionNft.defaults();
+            case "crd" -> Crd.defaults();
+            default -> throw new IllegalArgumentException("unknown method '" + name + "'; choose one of " + Sd35Options.METHODS);
+        };
+    }
+
+    /**
+     * @param method the trained method (its guidance scale is kept)
+     * @param steps ODE steps (40 in the papers' evaluations)
+     * @return the evaluation sampler: Euler ODE at the method's shift and guidance
+     */
+    public static TrajectorySampler evaluation(Method method, int steps) {
+        TrajectorySampler s = (TrajectorySampler) method.sampler();
+        return TrajectorySampler.builder().optSteps(steps).optShift(s.schedule().shift()).optGuidanceScale(s.guidanceScale())
+                .optStochasticStep(new EulerStep()).optWindow(SdeWindow.none()).build();
+    }
+}

@@ -1,0 +1,140 @@
+package io.diffrl4j.examples.sd35;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import io.diffrl4j.core.testing.TinySd3Folder;
+import io.diffrl4j.core.text.TinyClip;
+import io.diffrl4j.core.text.tokenizer.TinyTokenizers;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** sd35-finetune end to end on a tiny SD3.5 folder (CPU): the report, resume, the dry-run plan and bad flags. */
+class Sd35FinetuneTest {
+    @TempDir
+    static Path tmp;
+    static Path model;
+    static Path prompts;
+    static Path clip;
+
+    @BeforeAll
+    static void folder() throws Exception {
+        model = TinySd3Folder.write(tmp.resolve("sd"), 3);
+        prompts = Files.writeString(tmp.resolve("prompts.txt"), "a photo of a dog\n\nphotography\ndog\n");
+        clip = tmp.resolve("clip");
+        try (NDManager m = NDManager.newBaseManager()) {
+            TinyClip.writeClipModel(clip, TinyClip.clipWeights(m, 9));
+        }
+        TinyTokenizers.clipL(clip);
+        Files.writeString(clip.resolve("preprocessor_config.json"),
+                "{\"crop_size\": {\"height\": 8, \"width\": 8}, \"size\": {\"shortest_edge\": 8}, \"resample\": 3}");
+    }
+
+    static String[] args(Path out, String method, int epochs, String... more) {
+        List<String> a = new ArrayList<>(List.of("--model", model.toString(), "--prompts", prompts.toString(), "--out",
+                out.toString(), "--method", method, "--reward", "jpeg", "--resolution", "32", "--epochs",
+                String.valueOf(epochs), "--prompts-per-epoch", "2", "--group-size", "2", "--images-per-micro-batch", "2",
+                "--eval-prompts", "2", "--eval-images", "2", "--eval-steps", "3", "--eval-every", "1",
+                "--checkpoint-every", "1", "--lora-rank", "4", "--lora-alpha", "8"));
+        a.addAll(List.of(more));
+        return a.toArray(String[]::new);
+    }
+
+    @Test
+    void gardoRunWritesTheWholeReportAndResumes() throws Exception {
+        Path out = tmp.resolve("gardo");
+        String[] gardo = {"--auxiliary-rewards", "clipscore=" + clip, "--embedder", clip.toString()};
+        String console = run(Sd35Options.parse(args(out, "gardo", 1, gardo)));
+        assertFalse(console.contains("GARDO's diversity-aware advantages are off"), console);
+        for (String f : List.of("config.json", "metrics.csv", "metrics.jsonl", "eval.csv", "before.png", "after.png",
+                "curves-reward.png", "curves-kl.png", "summary.md", "checkpoints/latest",
+                "lora/peft/adapter_config.json", "lora/peft/adapter_model.safetensors",
+                "lora/diffusers/pytorch_lora_weights.safetensors")) {
+            assertTrue(Files.exists(out.resolve(f)), f);
+        }
+        assertEquals(2, Files.readAllLines(out.resolve("metrics.csv")).size());
+        // resumed to 2 epochs: one more epoch appended, the first evaluation kept
+        String[] resume = java.util.Arrays.copyOf(gardo, gardo.length + 1);
+        resume[gardo.length] = "--resume";
+        String again = run(Sd35Options.parse(args(out, "gardo", 2, resume)));
+        assertTrue(again.contains("resumed from " + out.resolve("checkpoints") + " after epoch 1"), again);
+        assertEquals(3, Files.readAllLines(out.resolve("metrics.csv")).size());
+        List<String> eval = Files.readAllLines(out.resolve("eval.csv"));
+        assertEquals(List.of("epoch", "reward_mean"), List.of(eval.get(0).split(",")));
+        assertEquals(List.of("0", "1", "2"), eval.subList(1, 4).stream().map(l -> l.split(",")[0]).toList());
+    }
+
+    @Test
+    void crdRunsThroughTheSameCommand() throws Exception {
+        Path out = tmp.resolve("crd");
+        run(Sd35Options.parse(args(out, "crd", 1)));
+        assertTrue(Files.readString(out.resolve("summary.md")).startsWith("# SD3.5 fine-tune: crd on `jpeg`"));
+        assertTrue(Files.exists(out.resolve("lora/diffusers/pytorch_lora_weights.safetensors")));
+    }
+
+    @Test
+    void dryRunPrintsThePlanAndWritesNothing() throws Exception {
+        Path out = tmp.resolve("dry");
+        String plan = run(Sd35Options.parse(args(out, "flow-grpo", 5, "--dry-run")));
+        assertTrue(plan.contains("per epoch: 2 prompts x 2 images = 4 images at 32 px (64 image tokens + 333 text)"), plan);
+        assertTrue(plan.contains("training: 5 epochs = 20 images, 10 optimizer steps"), plan);
+        assertTrue(plan.contains("transformer"), plan);
+        assertTrue(plan.contains("[BF16]"), plan);
+        assertTrue(plan.contains("estimated peak accelerator memory"), plan);
+        assertTrue(!Files.exists(out), "a dry run writes nothing");
+    }
+
+    @Test
+    void badFlagsAndSettingsAreNamed() throws Exception {
+        assertEquals("unknown option --epoch",
+                assertThrows(IllegalArgumentException.class, () -> Sd35Options.parse(new String[] {"--epoch", "3"})).getMessage());
+        assertEquals("--epochs must be an integer, got 2.5", assertThrows(IllegalArgumentException.class,
+                () -> Sd35Options.parse(args(tmp.resolve("x"), "crd", 1, "--epochs", "2.5"))).getMessage());
+        assertEquals("unknown method 'grpo'; choose one of [gardo, crd, flow-grpo, flow-grpo-kl, diffusion-nft]",
+                assertThrows(IllegalArgumentException.class, () -> Sd35Options.parse(args(tmp.resolve("x"), "grpo", 1)))
+                        .getMessage());
+        assertEquals("--model, --prompts and --out are required",
+                assertThrows(IllegalArgumentException.class, () -> Sd35Options.parse(new String[] {"--method", "crd"}))
+                        .getMessage());
+        Path config = Files.writeString(tmp.resolve("run.json"), "{\"epochs\": 7, \"lr\": 1e-4, \"steps\": 3}");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Sd35Options.parse(args(tmp.resolve("x"), "crd", 1, "--config", config.toString())));
+        assertTrue(e.getMessage().startsWith("--config " + config + ": unknown key \"steps\""), e.getMessage());
+        assertTrue(Sd35Options.usage().contains("--group-size"));
+        e = assertThrows(IllegalArgumentException.class, () -> Sd35Options.parse(args(tmp.resolve("x"), "gardo", 1)));
+        assertTrue(e.getMessage().startsWith("gardo's gate needs --auxiliary-rewards"), e.getMessage());
+    }
+
+    @Test
+    void aConfigFileSetsOptionsAndFlagsWin() throws Exception {
+        Path config = Files.writeString(tmp.resolve("ok.json"), "{\"epochs\": 7, \"lr\": 1e-4, \"reward\": \"ocr\"}");
+        Sd35Options o = Sd35Options.parse(new String[] {"--config", config.toString(), "--model", "m", "--prompts", "p",
+            "--epochs", "9", "--method", "crd"});
+        assertEquals(9, o.epochs());
+        assertEquals(1e-4, o.learningRate());
+        assertEquals("ocr", o.reward());
+        assertEquals(Path.of("runs", "sd35-crd"), o.out());
+        assertEquals(24, o.groupSize());
+        assertEquals(48, o.promptsPerEpoch());
+        assertEquals(32, o.loraRank());
+    }
+
+    private static String run(Sd35Options o) throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (PrintStream console = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
+            Sd35Finetune.run(o, console);
+        }
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+}
