@@ -160,20 +160,7 @@ class StableDiffusion3FolderTest {
     /** model_index.json and every config.json of SD3.5-Medium, no weights. */
     static Path configOnlyFolder(Path dir) throws IOException {
         Files.createDirectories(dir);
-        Files.writeString(dir.resolve("model_index.json"), """
-                {
-                  "_class_name": "StableDiffusion3Pipeline",
-                  "scheduler": ["diffusers", "FlowMatchEulerDiscreteScheduler"],
-                  "text_encoder": ["transformers", "CLIPTextModelWithProjection"],
-                  "text_encoder_2": ["transformers", "CLIPTextModelWithProjection"],
-                  "text_encoder_3": ["transformers", "T5EncoderModel"],
-                  "tokenizer": ["transformers", "CLIPTokenizer"],
-                  "tokenizer_2": ["transformers", "CLIPTokenizer"],
-                  "tokenizer_3": ["transformers", "T5TokenizerFast"],
-                  "transformer": ["diffusers", "SD3Transformer2DModel"],
-                  "vae": ["diffusers", "AutoencoderKL"]
-                }
-                """);
+        Files.writeString(dir.resolve("model_index.json"), TinySd3Folder.MODEL_INDEX);
         write(dir, "scheduler/scheduler_config.json", "{\"num_train_timesteps\": 1000, \"shift\": 3.0}");
         write(dir, "transformer/config.json", MmditConfig.sd35Medium().toJson().toString());
         write(dir, "vae/config.json", VaeConfig.sd35Medium().toJson().toString());

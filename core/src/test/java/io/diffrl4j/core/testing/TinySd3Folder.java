@@ -41,18 +41,8 @@ public final class TinySd3Folder {
     /** The transformer's first shard holds tensors whose names sort before this. */
     public static final String SHARD_SPLIT = "transformer_blocks.1";
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
-    private TinySd3Folder() {}
-
-    /**
-     * @param dir the folder to create
-     * @param seed seeds the random CLIP weights
-     * @return {@code dir}
-     */
-    public static Path write(Path dir, long seed) throws IOException {
-        Files.createDirectories(dir);
-        Files.writeString(dir.resolve("model_index.json"), """
+    /** SD3.5-Medium's {@code model_index.json}: every component, T5 included. */
+    public static final String MODEL_INDEX = """
                 {
                   "_class_name": "StableDiffusion3Pipeline",
                   "_diffusers_version": "0.31.0.dev0",
@@ -66,7 +56,20 @@ public final class TinySd3Folder {
                   "transformer": ["diffusers", "SD3Transformer2DModel"],
                   "vae": ["diffusers", "AutoencoderKL"]
                 }
-                """);
+                """;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private TinySd3Folder() {}
+
+    /**
+     * @param dir the folder to create
+     * @param seed seeds the random CLIP weights
+     * @return {@code dir}
+     */
+    public static Path write(Path dir, long seed) throws IOException {
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("model_index.json"), MODEL_INDEX);
         Path scheduler = Files.createDirectories(dir.resolve("scheduler"));
         Files.writeString(scheduler.resolve("scheduler_config.json"), """
                 {"_class_name": "FlowMatchEulerDiscreteScheduler", "num_train_timesteps": 1000, "shift": 3.0}

@@ -162,8 +162,14 @@ public final class Sd35Finetune {
                 .optPromptsPerSamplingBatch(o.samplingPrompts()).optImagesPerMicroBatch(o.imagesPerMicroBatch())
                 .optOptimizerStepsPerEpoch(o.optimizerSteps()).optLearningRate(o.learningRate()).optSeed(o.seed()).build();
         TrajectorySampler evalSampler = Sd35Methods.evaluation(method, o.evalSteps());
-        Path checkpoints = o.out().resolve("checkpoints");
         Map<String, List<Double>> eval = new LinkedHashMap<>();
+        Path checkpoints = o.out().resolve("checkpoints");
+        boolean resuming = o.resume() && Files.exists(checkpoints.resolve("latest"));
+        if (o.initLora() != null && !resuming) {
+            Path dir = Files.isRegularFile(o.initLora()) ? o.initLora().toAbsolutePath().getParent() : o.initLora();
+            AdapterFiles.load(model.adapters(), AdapterRoles.POLICY, dir, true);
+            console.println("policy LoRA initialised from " + o.initLora());
+        }
         Trainer.Builder builder = Trainer.builder(model, method).optConfig(config).setPrompts(prompts).setTextEncoder(text)
                 .optDecoder(vae).setSampleShape(sampleShape).setReward(reward);
         auxiliaries.forEach(builder::addAuxiliaryReward);
@@ -173,12 +179,14 @@ public final class Sd35Finetune {
                 .addListener(evaluator(o, model, vae, text, evalSampler, evalPrompts, sampleShape, reward, eval))
                 .addListener(new ConsoleProgress(console, o.epochs()))
                 .build()) {
-            if (o.resume() && Files.exists(checkpoints.resolve("latest"))) {
+            if (resuming) {
                 trainer.resume(checkpoints);
                 console.println("resumed from " + checkpoints + " after epoch " + trainer.completedEpochs());
                 Sd35Report.readEval(o.out(), eval);
             } else {
-                Evaluation before = evaluate(o, model, vae, text, evalSampler, evalPrompts, sampleShape, reward);
+                // the starting policy: the base model (a fresh LoRA adds exactly zero) or --init-lora's
+                Evaluation before = model.adapters().with(AdapterRoles.POLICY,
+                        () -> evaluate(o, model, vae, text, evalSampler, evalPrompts, sampleShape, reward));
                 ImageGrid.write(before.images(), o.evalImages() * Math.min(4, evalPrompts.size()), zoom(o),
                         o.out().resolve("before.png"));
                 record(eval, 0, before);

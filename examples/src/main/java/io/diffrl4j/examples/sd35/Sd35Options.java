@@ -49,12 +49,15 @@ import java.util.Map;
  * @param resume continue from {@code out/checkpoints} when it holds a checkpoint
  * @param dtype the base transformer's precision: auto (fp16 on a GPU, fp32 on the CPU), fp16 or fp32
  * @param embedder a CLIPModel folder for GARDO's diversity shaping, or null (shaping off)
+ * @param initLora a LoRA to start from: a PEFT adapter folder (Flow-GRPO, DiffusionNFT and GARDO
+ *     checkpoints) or a folder or file of diffusers' {@code pytorch_lora_weights.safetensors}; or
+ *     null to start from a fresh LoRA (zero B, the base model)
  * @param dryRun print the plan and exit
  */
 public record Sd35Options(Path model, String method, String reward, String auxiliaryRewards, Path prompts, Path evalPromptFile, Path out, int epochs,
         int resolution, int promptsPerEpoch, int groupSize, int optimizerSteps, int imagesPerMicroBatch,
         int samplingPrompts, double learningRate, int loraRank, double loraAlpha, long seed, int evalPrompts, int evalImages,
-        int evalSteps, int evalEvery, int checkpointEvery, boolean resume, String dtype, Path embedder, boolean dryRun) {
+        int evalSteps, int evalEvery, int checkpointEvery, boolean resume, String dtype, Path embedder, Path initLora, boolean dryRun) {
 
     /** The methods by the names users type. */
     public static final List<String> METHODS = List.of("gardo", "crd", "flow-grpo", "flow-grpo-kl", "diffusion-nft");
@@ -139,6 +142,7 @@ public record Sd35Options(Path model, String method, String reward, String auxil
         d.put("resume", "false");
         d.put("dtype", "auto");
         d.put("embedder", null);
+        d.put("init-lora", null);
         d.put("dry-run", "false");
         return d;
     }
@@ -216,7 +220,7 @@ public record Sd35Options(Path model, String method, String reward, String auxil
                 integer(s, "images-per-micro-batch"), integer(s, "sampling-prompts"), number(s, "lr"),
                 integer(s, "lora-rank"), number(s, "lora-alpha"), longValue(s, "seed"), integer(s, "eval-prompts"),
                 integer(s, "eval-images"), integer(s, "eval-steps"), integer(s, "eval-every"),
-                integer(s, "checkpoint-every"), bool(s, "resume"), s.get("dtype"), path(s, "embedder"), bool(s, "dry-run"));
+                integer(s, "checkpoint-every"), bool(s, "resume"), s.get("dtype"), path(s, "embedder"), path(s, "init-lora"), bool(s, "dry-run"));
     }
 
     /** @return the settings as the JSON object {@code --config} reads (written to the run's config.json) */
@@ -248,6 +252,7 @@ public record Sd35Options(Path model, String method, String reward, String auxil
         n.put("resume", resume);
         n.put("dtype", dtype);
         n.put("embedder", embedder == null ? null : embedder.toString());
+        n.put("init-lora", initLora == null ? null : initLora.toString());
         n.put("dry-run", dryRun);
         return n;
     }

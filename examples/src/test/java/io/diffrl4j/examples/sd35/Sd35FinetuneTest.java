@@ -76,11 +76,25 @@ class Sd35FinetuneTest {
     }
 
     @Test
-    void crdRunsThroughTheSameCommand() throws Exception {
+    void crdRunsThroughTheSameCommandAndANextRunStartsFromItsLora() throws Exception {
         Path out = tmp.resolve("crd");
         run(Sd35Options.parse(args(out, "crd", 1)));
         assertTrue(Files.readString(out.resolve("summary.md")).startsWith("# SD3.5 fine-tune: crd on `jpeg`"));
-        assertTrue(Files.exists(out.resolve("lora/diffusers/pytorch_lora_weights.safetensors")));
+        Path diffusersFile = out.resolve("lora/diffusers/pytorch_lora_weights.safetensors");
+        assertTrue(Files.exists(diffusersFile));
+
+        // The next run starts from that LoRA: its "before" evaluation is the first run's "after"
+        Path next = tmp.resolve("crd-next");
+        String console = run(Sd35Options.parse(args(next, "crd", 1, "--init-lora", diffusersFile.toString())));
+        assertTrue(console.contains("policy LoRA initialised from " + diffusersFile), console);
+        List<String> first = Files.readAllLines(out.resolve("eval.csv"));
+        List<String> second = Files.readAllLines(next.resolve("eval.csv"));
+        assertEquals(first.get(first.size() - 1).split(",")[1], second.get(1).split(",")[1]);
+
+        // A LoRA of another rank is refused by name
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> run(Sd35Options.parse(
+                args(tmp.resolve("crd-bad"), "crd", 1, "--init-lora", out.resolve("lora/peft").toString(), "--lora-rank", "2"))));
+        assertTrue(e.getMessage().contains("has r=4, lora_alpha=8.0 but the model's adapters use r=2"), e.getMessage());
     }
 
     @Test
