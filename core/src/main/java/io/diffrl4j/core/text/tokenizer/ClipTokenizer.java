@@ -8,8 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A CLIP tokenizer (CLIP-L, OpenCLIP bigG) loaded from a transformers tokenizer folder, giving the
@@ -32,31 +30,19 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Holds native tokenizers: close it when done. Nothing is downloaded.
  */
-public final class ClipTokenizer implements AutoCloseable {
+public final class ClipTokenizer extends AbstractPromptTokenizer {
     /** Ids per prompt: CLIP's context length. */
     public static final int MAX_LENGTH = 77;
     /** The suffix CLIP's BPE marks the last token of a word with. */
     public static final String END_OF_WORD_SUFFIX = "</w>";
 
-    private static final Logger LOG = LoggerFactory.getLogger(ClipTokenizer.class);
 
-    private final Path folder;
-    private final PaddedTokenizer tokenizer;
     private final long bosId;
-    private final long eosId;
-    private final long padId;
-    private final String padToken;
-    private final int vocabularySize;
 
     private ClipTokenizer(Path folder, PaddedTokenizer tokenizer, long bosId, long eosId, long padId, String padToken,
             int vocabularySize) {
-        this.folder = folder;
-        this.tokenizer = tokenizer;
+        super(folder, tokenizer, eosId, padId, padToken, vocabularySize);
         this.bosId = bosId;
-        this.eosId = eosId;
-        this.padId = padId;
-        this.padToken = padToken;
-        this.vocabularySize = vocabularySize;
     }
 
     /**
@@ -131,11 +117,11 @@ public final class ClipTokenizer implements AutoCloseable {
 
     /** A tokenizer.json whose post-processor does not add bos/eos would give the encoder wrong ids silently. */
     private void checkFraming() {
-        long[] empty = tokenizer.tokenize(List.of("")).ids()[0];
-        if (empty[0] != bosId || empty[1] != eosId || empty[2] != padId) {
-            throw new IllegalArgumentException("the tokenizer of " + folder + " encodes the empty prompt as "
-                    + empty[0] + ", " + empty[1] + ", " + empty[2] + "...; expected bos " + bosId + ", eos " + eosId
-                    + ", pad " + padId);
+        long[] empty = emptyPromptIds();
+        if (empty[0] != bosId || empty[1] != eosId() || empty[2] != padId()) {
+            throw new IllegalArgumentException("the tokenizer of " + folder() + " encodes the empty prompt as "
+                    + empty[0] + ", " + empty[1] + ", " + empty[2] + "...; expected bos " + bosId + ", eos " + eosId()
+                    + ", pad " + padId());
         }
     }
 
@@ -144,16 +130,9 @@ public final class ClipTokenizer implements AutoCloseable {
         return text.replace(END_OF_WORD_SUFFIX, " ").strip();
     }
 
-    /**
-     * Tokenizes prompts, logging a warning for each that was truncated.
-     *
-     * @param prompts texts
-     * @return {@value #MAX_LENGTH} ids per prompt and what was cut
-     */
-    public Tokenization tokenize(List<String> prompts) {
-        Tokenization t = tokenizer.tokenize(prompts);
-        t.truncated().forEach((i, removed) -> LOG.warn(truncationWarning(MAX_LENGTH, removed, prompts.get(i), folder)));
-        return t;
+    @Override
+    protected String truncationWarning(String removed, String prompt) {
+        return truncationWarning(MAX_LENGTH, removed, prompt, folder());
     }
 
     /** The diffusers warning, plus the prompt and the tokenizer it came from. */
@@ -162,69 +141,8 @@ public final class ClipTokenizer implements AutoCloseable {
                 + maxLength + " tokens: " + removed + " (prompt \"" + prompt + "\", tokenizer " + folder + ")";
     }
 
-    /**
-     * @param prompts texts
-     * @return {@value #MAX_LENGTH} ids per prompt (a warning is logged for each truncated prompt)
-     */
-    public long[][] encode(List<String> prompts) {
-        return tokenize(prompts).ids();
-    }
-
-    /** @param prompt a text @return its {@value #MAX_LENGTH} ids */
-    public long[] encode(String prompt) {
-        return encode(List.of(prompt))[0];
-    }
-
-    /** @param prompt a text @return its {@value #MAX_LENGTH} tokens, special tokens and padding included */
-    public List<String> tokens(String prompt) {
-        return tokenizer.tokens(prompt);
-    }
-
-    /**
-     * @param ids token ids
-     * @return the text, special tokens and padding dropped, words separated by single spaces
-     */
-    public String decode(long[] ids) {
-        return tokenizer.decode(ids, true);
-    }
-
-    /** @return ids per prompt, {@value #MAX_LENGTH} */
-    public int length() {
-        return MAX_LENGTH;
-    }
-
-    /** @return one more than the largest id the tokenizer can give */
-    public int vocabularySize() {
-        return vocabularySize;
-    }
-
     /** @return the beginning-of-sequence id */
     public long bosId() {
         return bosId;
-    }
-
-    /** @return the end-of-sequence id (the one the pooled output is read at) */
-    public long eosId() {
-        return eosId;
-    }
-
-    /** @return the pad id, as the folder's files say */
-    public long padId() {
-        return padId;
-    }
-
-    /** @return the pad token, as the folder's files say */
-    public String padToken() {
-        return padToken;
-    }
-
-    /** @return the folder the tokenizer came from */
-    public Path folder() {
-        return folder;
-    }
-
-    @Override
-    public void close() {
-        tokenizer.close();
     }
 }

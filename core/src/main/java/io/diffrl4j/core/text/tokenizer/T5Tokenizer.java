@@ -8,8 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The T5 tokenizer (SentencePiece Unigram) of a transformers T5 tokenizer folder, loaded from its
@@ -30,31 +28,18 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Holds native tokenizers: close it when done.
  */
-public final class T5Tokenizer implements AutoCloseable {
+public final class T5Tokenizer extends AbstractPromptTokenizer {
     /** The SD3 pipeline's default {@code max_sequence_length}. */
     public static final int DEFAULT_MAX_LENGTH = 256;
     /** The SentencePiece model file of a slow T5 tokenizer. */
     public static final String SPIECE_MODEL = "spiece.model";
 
-    private static final Logger LOG = LoggerFactory.getLogger(T5Tokenizer.class);
     private static final String DEFAULT_EOS = "</s>";
     private static final String DEFAULT_PAD = "<pad>";
 
-    private final Path folder;
-    private final PaddedTokenizer tokenizer;
-    private final long eosId;
-    private final long padId;
-    private final String padToken;
-    private final int vocabularySize;
-
     private T5Tokenizer(Path folder, PaddedTokenizer tokenizer, long eosId, long padId, String padToken,
             int vocabularySize) {
-        this.folder = folder;
-        this.tokenizer = tokenizer;
-        this.eosId = eosId;
-        this.padId = padId;
-        this.padToken = padToken;
-        this.vocabularySize = vocabularySize;
+        super(folder, tokenizer, eosId, padId, padToken, vocabularySize);
     }
 
     /**
@@ -122,86 +107,21 @@ public final class T5Tokenizer implements AutoCloseable {
 
     /** A tokenizer.json whose post-processor does not append eos would give the encoder wrong ids silently. */
     private void checkFraming() {
-        long[] empty = tokenizer.tokenize(List.of("")).ids()[0];
-        if (empty[0] != eosId || empty[1] != padId) {
-            throw new IllegalArgumentException("the tokenizer of " + folder + " encodes the empty prompt as "
-                    + empty[0] + ", " + empty[1] + "...; expected eos " + eosId + ", pad " + padId);
+        long[] empty = emptyPromptIds();
+        if (empty[0] != eosId() || empty[1] != padId()) {
+            throw new IllegalArgumentException("the tokenizer of " + folder() + " encodes the empty prompt as "
+                    + empty[0] + ", " + empty[1] + "...; expected eos " + eosId() + ", pad " + padId());
         }
     }
 
-    /**
-     * Tokenizes prompts, logging a warning for each that was truncated.
-     *
-     * @param prompts texts
-     * @return {@link #length()} ids per prompt and what was cut
-     */
-    public Tokenization tokenize(List<String> prompts) {
-        Tokenization t = tokenizer.tokenize(prompts);
-        t.truncated().forEach((i, removed) -> LOG.warn(truncationWarning(length(), removed, prompts.get(i), folder)));
-        return t;
+    @Override
+    protected String truncationWarning(String removed, String prompt) {
+        return truncationWarning(length(), removed, prompt, folder());
     }
 
     /** The diffusers warning, plus the prompt and the tokenizer it came from. */
     static String truncationWarning(int maxLength, String removed, String prompt, Path folder) {
         return "The following part of your input was truncated because `max_sequence_length` is set to "
                 + maxLength + " tokens: " + removed + " (prompt \"" + prompt + "\", tokenizer " + folder + ")";
-    }
-
-    /**
-     * @param prompts texts
-     * @return {@link #length()} ids per prompt (a warning is logged for each truncated prompt)
-     */
-    public long[][] encode(List<String> prompts) {
-        return tokenize(prompts).ids();
-    }
-
-    /** @param prompt a text @return its {@link #length()} ids */
-    public long[] encode(String prompt) {
-        return encode(List.of(prompt))[0];
-    }
-
-    /** @param prompt a text @return its {@link #length()} tokens, special tokens and padding included */
-    public List<String> tokens(String prompt) {
-        return tokenizer.tokens(prompt);
-    }
-
-    /** @param ids token ids @return the text, special tokens and padding dropped */
-    public String decode(long[] ids) {
-        return tokenizer.decode(ids, true);
-    }
-
-    /** @return ids per prompt */
-    public int length() {
-        return tokenizer.maxLength();
-    }
-
-    /** @return one more than the largest id the tokenizer can give */
-    public int vocabularySize() {
-        return vocabularySize;
-    }
-
-    /** @return the end-of-sequence id */
-    public long eosId() {
-        return eosId;
-    }
-
-    /** @return the pad id, as the folder's files say */
-    public long padId() {
-        return padId;
-    }
-
-    /** @return the pad token, as the folder's files say */
-    public String padToken() {
-        return padToken;
-    }
-
-    /** @return the folder the tokenizer came from */
-    public Path folder() {
-        return folder;
-    }
-
-    @Override
-    public void close() {
-        tokenizer.close();
     }
 }
