@@ -19,6 +19,8 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** sd35-finetune end to end on a tiny SD3.5 folder (CPU): the report, resume, the dry-run plan and bad flags. */
 class Sd35FinetuneTest {
@@ -95,6 +97,16 @@ class Sd35FinetuneTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> run(Sd35Options.parse(
                 args(tmp.resolve("crd-bad"), "crd", 1, "--init-lora", out.resolve("lora/peft").toString(), "--lora-rank", "2"))));
         assertTrue(e.getMessage().contains("has r=4, lora_alpha=8.0 but the model's adapters use r=2"), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"flow-grpo", "flow-grpo-kl", "diffusion-nft"})
+    void theBaselinesRunThroughTheSameCommand(String method) throws Exception {
+        Path out = tmp.resolve(method);
+        run(Sd35Options.parse(args(out, method, 1)));
+        assertEquals(2, Files.readAllLines(out.resolve("metrics.csv")).size());
+        assertTrue(Files.exists(out.resolve("after.png")));
+        assertTrue(Files.exists(out.resolve("lora/peft/adapter_model.safetensors")));
     }
 
     @Test
