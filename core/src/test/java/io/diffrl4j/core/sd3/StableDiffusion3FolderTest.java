@@ -13,6 +13,7 @@ import io.diffrl4j.core.adapter.LoraConfig;
 import io.diffrl4j.core.mmdit.MmditConfig;
 import io.diffrl4j.core.mmdit.MmditModel;
 import io.diffrl4j.core.testing.Fixtures;
+import io.diffrl4j.core.testing.Sd35MediumLayout;
 import io.diffrl4j.core.testing.TinyModels;
 import io.diffrl4j.core.testing.TinySd3Folder;
 import io.diffrl4j.core.vae.AutoencoderKL;
@@ -68,7 +69,7 @@ class StableDiffusion3FolderTest {
 
     @Test
     void configOnlyFolderWithSd35MediumConfigsHas333By4096PromptsAnd2048Pooled() throws Exception {
-        Path dir = configOnlyFolder(tmp.resolve("sd35m"));
+        Path dir = Sd35MediumLayout.configs(tmp.resolve("sd35m"));
         StableDiffusion3Folder f = StableDiffusion3Folder.open(dir);
         PromptLayout layout = f.promptLayout(256);
         assertEquals(333, layout.sequenceLength());
@@ -86,6 +87,19 @@ class StableDiffusion3FolderTest {
         assertFalse(noT5.hasT5());
         assertEquals(333, noT5.sequenceLength());
         assertEquals(4096, noT5.width());
+    }
+
+    @Test
+    void sd35MediumHeadersAreSummarisedWithoutReadingTheWeights() throws Exception {
+        Path dir = Sd35MediumLayout.withSparseWeights(Sd35MediumLayout.configs(tmp.resolve("sd35m")));
+        StableDiffusion3Folder f = StableDiffusion3Folder.open(dir);
+        WeightSummary t = f.weightSummary("transformer");
+        assertEquals(2_469_663_936L, t.parameters());
+        assertEquals(2 * 2_469_663_936L, t.storedBytes());
+        assertEquals(Set.of("BF16"), t.storedDtypes());
+        assertEquals(83_819_683L, f.weightSummary("vae").parameters());
+        assertEquals(java.util.List.of("transformer", "vae", "text_encoder", "text_encoder_2", "text_encoder_3"),
+                f.weightedComponents());
     }
 
     @Test
@@ -155,35 +169,5 @@ class StableDiffusion3FolderTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> StableDiffusion3Folder.open(dir));
         assertEquals("CLIP-L and CLIP-G projection dims 12 + 12 = 24 must equal the transformer's pooled_projection_dim 20",
                 e.getMessage());
-    }
-
-    /** model_index.json and every config.json of SD3.5-Medium, no weights. */
-    static Path configOnlyFolder(Path dir) throws IOException {
-        Files.createDirectories(dir);
-        Files.writeString(dir.resolve("model_index.json"), TinySd3Folder.MODEL_INDEX);
-        write(dir, "scheduler/scheduler_config.json", "{\"num_train_timesteps\": 1000, \"shift\": 3.0}");
-        write(dir, "transformer/config.json", MmditConfig.sd35Medium().toJson().toString());
-        write(dir, "vae/config.json", VaeConfig.sd35Medium().toJson().toString());
-        write(dir, "text_encoder/config.json", """
-                {"vocab_size": 49408, "hidden_size": 768, "intermediate_size": 3072, "projection_dim": 768,
-                 "num_hidden_layers": 12, "num_attention_heads": 12, "max_position_embeddings": 77,
-                 "hidden_act": "quick_gelu", "layer_norm_eps": 1e-05, "eos_token_id": 2}""");
-        write(dir, "text_encoder_2/config.json", """
-                {"vocab_size": 49408, "hidden_size": 1280, "intermediate_size": 5120, "projection_dim": 1280,
-                 "num_hidden_layers": 32, "num_attention_heads": 20, "max_position_embeddings": 77,
-                 "hidden_act": "gelu", "layer_norm_eps": 1e-05, "eos_token_id": 2}""");
-        write(dir, "text_encoder_3/config.json", """
-                {"vocab_size": 32128, "d_model": 4096, "d_kv": 64, "d_ff": 10240, "num_layers": 24, "num_heads": 64,
-                 "relative_attention_num_buckets": 32, "relative_attention_max_distance": 128,
-                 "layer_norm_epsilon": 1e-06, "feed_forward_proj": "gated-gelu"}""");
-        for (String t : new String[] {"tokenizer", "tokenizer_2", "tokenizer_3"}) {
-            Files.createDirectories(dir.resolve(t));
-        }
-        return dir;
-    }
-
-    private static void write(Path dir, String relative, String text) throws IOException {
-        Files.createDirectories(dir.resolve(relative).getParent());
-        Files.writeString(dir.resolve(relative), text);
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
+import io.diffrl4j.core.testing.Sd35MediumLayout;
 import io.diffrl4j.core.testing.TinySd3Folder;
 import io.diffrl4j.core.text.TinyClip;
 import io.diffrl4j.core.text.tokenizer.TinyTokenizers;
@@ -119,6 +120,19 @@ class Sd35FinetuneTest {
         assertTrue(plan.contains("[BF16]"), plan);
         assertTrue(plan.contains("estimated peak accelerator memory"), plan);
         assertTrue(!Files.exists(out), "a dry run writes nothing");
+    }
+
+    @Test
+    void planOfTheRealSd35MediumLayout() throws Exception {
+        Path sd35 = Sd35MediumLayout.withSparseWeights(Sd35MediumLayout.configs(tmp.resolve("sd35m")));
+        String plan = run(Sd35Options.parse(new String[] {"--model", sd35.toString(), "--prompts", prompts.toString(),
+            "--method", "crd", "--out", tmp.resolve("sd35m-run").toString(), "--dry-run", "--dtype", "fp16"}));
+        assertTrue(plan.contains("transformer       2,469,663,936 parameters"), plan);
+        // r (in + out) over the 243 targeted projections of the real key list, computed apart from the code
+        assertTrue(plan.contains("LoRA: 23,887,872 parameters per set"), plan);
+        assertTrue(plan.contains("embeddings 333 x 4096 + pooled 2048"), plan);
+        assertTrue(plan.contains("per epoch: 48 prompts x 24 images = 1152 images at 512 px (1024 image tokens + 333 text)"),
+                plan);
     }
 
     @Test
