@@ -9,9 +9,14 @@ import java.util.List;
  * 64, on the attention projections. Immutable; validated when built.
  */
 public final class LoraConfig {
-    /** The attention projections of SD3's joint attention (diffusers module names). */
-    public static final List<String> ATTENTION_PROJECTIONS = List.of(
-            "to_q", "to_k", "to_v", "to_out.0", "add_q_proj", "add_k_proj", "add_v_proj", "to_add_out");
+    /**
+     * The projections of SD3's joint attention {@code attn} (diffusers module names), exactly the
+     * {@code target_modules} of Flow-GRPO's, DiffusionNFT's and GARDO's SD3.5 LoRAs: the SD3.5
+     * image-only {@code attn2} of the dual-attention blocks is not adapted, so their checkpoints
+     * load here and ours load there.
+     */
+    public static final List<String> ATTENTION_PROJECTIONS = List.of("attn.to_q", "attn.to_k", "attn.to_v",
+            "attn.to_out.0", "attn.add_q_proj", "attn.add_k_proj", "attn.add_v_proj", "attn.to_add_out");
 
     private final int rank;
     private final double alpha;
