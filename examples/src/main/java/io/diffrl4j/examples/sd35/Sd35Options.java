@@ -67,8 +67,11 @@ public record Sd35Options(Path model, String method, String reward, String auxil
 
     /** Validates ranges and names. */
     public Sd35Options {
-        if (model == null || prompts == null || out == null) {
-            throw new IllegalArgumentException("--model, --prompts and --out are required");
+        if (model == null || prompts == null) {
+            throw new IllegalArgumentException("--model and --prompts are required");
+        }
+        if (out == null) {
+            throw new IllegalArgumentException("an output folder (--out) is required");
         }
         if (!METHODS.contains(method)) {
             throw new IllegalArgumentException("unknown method '" + method + "'; choose one of " + METHODS);
@@ -122,7 +125,7 @@ public record Sd35Options(Path model, String method, String reward, String auxil
         d.put("auxiliary-rewards", null);
         d.put("prompts", null);
         d.put("eval-prompt-file", null);
-        d.put("out", null);
+        d.put("out", null); // runs/sd35-<method>
         d.put("epochs", "100");
         d.put("resolution", "512");
         d.put("prompts-per-epoch", "48");
@@ -263,7 +266,8 @@ public record Sd35Options(Path model, String method, String reward, String auxil
         lines.add("usage: sd35-finetune --model DIR --prompts FILE [--method " + String.join("|", METHODS)
                 + "] [--reward SPECS] [--out DIR] [--config FILE.json] [--dry-run] [--resume] [--option value ...]");
         lines.add("options (defaults: SD3.5-Medium, ALGORITHMS.md sections 7.7 and 9):");
-        DEFAULTS.forEach((k, v) -> lines.add(String.format(Locale.ROOT, "  --%-24s %s", k, v == null ? "" : v)));
+        DEFAULTS.forEach((k, v) -> lines.add(String.format(Locale.ROOT, "  --%-24s %s", k,
+                k.equals("out") ? "runs/sd35-<method>" : v == null ? "" : v)));
         lines.add("rewards (SPECS = name[=argument][*weight],...):");
         return String.join(System.lineSeparator(), lines) + System.lineSeparator() + RewardRegistry.standard().usage();
     }

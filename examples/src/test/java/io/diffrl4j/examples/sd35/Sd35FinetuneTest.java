@@ -144,7 +144,7 @@ class Sd35FinetuneTest {
         assertEquals("unknown method 'grpo'; choose one of [gardo, crd, flow-grpo, flow-grpo-kl, diffusion-nft]",
                 assertThrows(IllegalArgumentException.class, () -> Sd35Options.parse(args(tmp.resolve("x"), "grpo", 1)))
                         .getMessage());
-        assertEquals("--model, --prompts and --out are required",
+        assertEquals("--model and --prompts are required",
                 assertThrows(IllegalArgumentException.class, () -> Sd35Options.parse(new String[] {"--method", "crd"}))
                         .getMessage());
         Path config = Files.writeString(tmp.resolve("run.json"), "{\"epochs\": 7, \"lr\": 1e-4, \"steps\": 3}");
