@@ -128,7 +128,7 @@ public final class Sd35Finetune {
             writeConfig(o, method, plan);
             try (NDManager root = NDManager.newBaseManager(device);
                     Sd3PromptEncoder text = Sd3PromptEncoder.builder(folder).optClipDtype(dtype).optCacheDtype(dtype)
-                            .optMaxCachedPrompts(plan.cacheAllPrompts() ? Integer.MAX_VALUE : cacheCapacity(plan, folder, dtype))
+                            .optMaxCachedPrompts(plan.cacheAllPrompts() ? Integer.MAX_VALUE : plan.cacheCapacity())
                             .build(root)) {
                 if (plan.cacheAllPrompts()) {
                     encodeAll(text, prompts, evalPrompts, root);
@@ -139,23 +139,39 @@ public final class Sd35Finetune {
                 try (MmditModel model = folder.loadTransformer(lora, root, dtype);
                         AutoencoderKL vae = folder.loadVae(root, dtype)) {
                     logMemory("transformer and VAE loaded", device);
-                    train(o, folder, model, vae, text, method, prompts, evalPrompts, console);
+                    trainWithRewards(o, folder, model, vae, text, method, prompts, evalPrompts, console);
                 }
             }
         }
         return Sd35Report.write(o, (System.nanoTime() - t0) / 1e9);
     }
 
-    private static void train(Sd35Options o, StableDiffusion3Folder folder, MmditModel model, AutoencoderKL vae,
+    /** Makes the rewards, trains, and closes the rewards that hold resources. */
+    private static void trainWithRewards(Sd35Options o, StableDiffusion3Folder folder, MmditModel model, AutoencoderKL vae,
             Sd3PromptEncoder text, Method method, List<Prompt> prompts, List<Prompt> evalPrompts, PrintStream console)
             throws IOException {
-        RewardFunction reward = reward(o.reward());
-        List<RewardFunction> auxiliaries = new ArrayList<>();
-        if (o.auxiliaryRewards() != null) {
-            for (RewardSpec spec : RewardSpec.parseAll(o.auxiliaryRewards())) {
-                auxiliaries.add(reward(spec.name() + spec.argument().map(a -> "=" + a).orElse("")));
+        List<RewardFunction> rewards = new ArrayList<>();
+        try {
+            rewards.add(reward(o.reward()));
+            if (o.auxiliaryRewards() != null) {
+                for (RewardSpec spec : RewardSpec.parseAll(o.auxiliaryRewards())) {
+                    rewards.add(reward(spec.name() + spec.argument().map(a -> "=" + a).orElse("")));
+                }
+            }
+            train(o, folder, model, vae, text, method, prompts, evalPrompts, rewards.get(0),
+                    rewards.subList(1, rewards.size()), console);
+        } finally {
+            for (RewardFunction r : rewards) {
+                if (r instanceof Closeable c) {
+                    c.close();
+                }
             }
         }
+    }
+
+    private static void train(Sd35Options o, StableDiffusion3Folder folder, MmditModel model, AutoencoderKL vae,
+            Sd3PromptEncoder text, Method method, List<Prompt> prompts, List<Prompt> evalPrompts, RewardFunction reward,
+            List<RewardFunction> auxiliaries, PrintStream console) throws IOException {
         int latent = o.resolution() / folder.vaeConfig().downscaleFactor();
         Shape sampleShape = new Shape(folder.vaeConfig().latentChannels(), latent, latent);
         TrainerConfig config = TrainerConfig.builder().optPromptsPerEpoch(o.promptsPerEpoch()).optGroupSize(o.groupSize())
@@ -163,6 +179,7 @@ public final class Sd35Finetune {
                 .optOptimizerStepsPerEpoch(o.optimizerSteps()).optLearningRate(o.learningRate()).optSeed(o.seed()).build();
         TrajectorySampler evalSampler = Sd35Methods.evaluation(method, o.evalSteps());
         Map<String, List<Double>> eval = new LinkedHashMap<>();
+        Evaluation[] last = new Evaluation[1];
         Path checkpoints = o.out().resolve("checkpoints");
         boolean resuming = o.resume() && Files.exists(checkpoints.resolve("latest"));
         if (o.initLora() != null && !resuming) {
@@ -176,7 +193,7 @@ public final class Sd35Finetune {
         try (Trainer trainer = builder
                 .addListener(new MetricsLogger(o.out()))
                 .addListener(new CheckpointListener(checkpoints, o.checkpointEvery()))
-                .addListener(evaluator(o, model, vae, text, evalSampler, evalPrompts, sampleShape, reward, eval))
+                .addListener(evaluator(o, model, vae, text, evalSampler, evalPrompts, sampleShape, reward, eval, last))
                 .addListener(new ConsoleProgress(console, o.epochs()))
                 .build()) {
             if (resuming) {
@@ -194,22 +211,12 @@ public final class Sd35Finetune {
             }
             trainer.train(o.epochs()); // in total, counting resumed epochs
             exportLora(model, o.out().resolve("lora"));
-            Evaluation after = model.adapters().with(AdapterRoles.POLICY,
+            // the last epoch was evaluated by the listener, unless a resumed run had none left to train
+            Evaluation after = last[0] != null ? last[0] : model.adapters().with(AdapterRoles.POLICY,
                     () -> evaluate(o, model, vae, text, evalSampler, evalPrompts, sampleShape, reward));
             ImageGrid.write(after.images(), o.evalImages() * Math.min(4, evalPrompts.size()), zoom(o),
                     o.out().resolve("after.png"));
         }
-        for (RewardFunction r : concat(reward, auxiliaries)) {
-            if (r instanceof Closeable c) {
-                c.close();
-            }
-        }
-    }
-
-    private static List<RewardFunction> concat(RewardFunction first, List<RewardFunction> rest) {
-        List<RewardFunction> all = new ArrayList<>(List.of(first));
-        all.addAll(rest);
-        return all;
     }
 
     private static RewardFunction reward(String specs) throws IOException {
@@ -224,7 +231,7 @@ public final class Sd35Finetune {
 
     private static TrainingListener evaluator(Sd35Options o, MmditModel model, AutoencoderKL vae, Sd3PromptEncoder text,
             TrajectorySampler sampler, List<Prompt> evalPrompts, Shape sampleShape, RewardFunction reward,
-            Map<String, List<Double>> eval) {
+            Map<String, List<Double>> eval, Evaluation[] last) {
         return new TrainingListener() {
             @Override
             public void onEpochEnd(Trainer trainer, EpochReport report) {
@@ -233,6 +240,7 @@ public final class Sd35Finetune {
                     Evaluation e = model.adapters().with(AdapterRoles.POLICY,
                             () -> evaluate(o, model, vae, text, sampler, evalPrompts, sampleShape, reward));
                     record(eval, done, e);
+                    last[0] = e;
                     try {
                         Sd35Report.writeEval(o.out(), eval);
                     } catch (IOException ex) {
@@ -298,12 +306,6 @@ public final class Sd35Finetune {
             }
         }
         LOG.info("encoded {} prompts in {} s", text.encodedPrompts(), String.format(Locale.ROOT, "%.1f", (System.nanoTime() - t) / 1e9));
-    }
-
-    private static int cacheCapacity(Sd35Plan plan, StableDiffusion3Folder folder, DataType dtype) {
-        var layout = folder.promptLayout(256);
-        long perPrompt = (long) (layout.sequenceLength() * layout.width() + layout.pooledWidth()) * (dtype == DataType.FLOAT16 ? 2 : 4);
-        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, Sd35Plan.PROMPT_CACHE_BYTES / perPrompt));
     }
 
     /** Writes the policy LoRA as a PEFT adapter folder and as diffusers' pytorch_lora_weights.safetensors. */

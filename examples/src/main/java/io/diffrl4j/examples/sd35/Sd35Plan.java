@@ -26,8 +26,9 @@ import java.util.Locale;
  * @param peakBytes the estimated peak accelerator memory
  * @param lora LoRA parameters trained
  * @param cacheAllPrompts whether every prompt embedding fits the cache (the encoders are then released)
+ * @param cacheCapacity prompt embeddings the cache holds ({@link #PROMPT_CACHE_BYTES} worth)
  */
-public record Sd35Plan(List<String> lines, long peakBytes, long lora, boolean cacheAllPrompts) {
+public record Sd35Plan(List<String> lines, long peakBytes, long lora, boolean cacheAllPrompts, int cacheCapacity) {
     /** Host memory allowed for cached prompt embeddings before the cache becomes least-recently-used. */
     public static final long PROMPT_CACHE_BYTES = 16L << 30;
     private static final double GIB = 1L << 30;
@@ -100,7 +101,8 @@ public record Sd35Plan(List<String> lines, long peakBytes, long lora, boolean ca
                 perLayerImage / (double) (1 << 20),
                 cacheAll ? String.format(Locale.ROOT, "; text encoders %.1f GiB only while encoding, before the transformer loads",
                         encoders / GIB) : String.format(Locale.ROOT, " + text encoders %.1f", encoders / GIB)));
-        return new Sd35Plan(List.copyOf(lines), peak, lora, cacheAll);
+        int capacity = (int) Math.max(1, Math.min(Integer.MAX_VALUE, PROMPT_CACHE_BYTES / perPrompt));
+        return new Sd35Plan(List.copyOf(lines), peak, lora, cacheAll, capacity);
     }
 
     /** r (in + out) for every 2-D weight of a LoRA target module, from the checkpoint header. */
