@@ -124,6 +124,24 @@ class Sd3PromptEncoderTest {
     }
 
     @Test
+    void withoutT5ItsRowsAreZerosAsInDiffusers() throws Exception {
+        Path dir = TinySd3Folder.write(tmp.resolve("no-t5"), 5);
+        java.nio.file.Files.writeString(dir.resolve("model_index.json"), TinySd3Folder.MODEL_INDEX
+                .replace("[\"transformers\", \"T5EncoderModel\"]", "[null, null]")
+                .replace("[\"transformers\", \"T5TokenizerFast\"]", "[null, null]"));
+        StableDiffusion3Folder noT5 = StableDiffusion3Folder.open(dir);
+        try (NDManager m = NDManager.newBaseManager();
+                Sd3PromptEncoder without = Sd3PromptEncoder.builder(noT5).build(m);
+                Sd3PromptEncoder with = Sd3PromptEncoder.builder(folder).build(m)) {
+            NDArray a = without.encode(PROMPTS, m).sequence();
+            NDArray b = with.encode(PROMPTS, m).sequence();
+            assertEquals(new Shape(3, 333, 32), a.getShape());
+            assertEquals(0f, a.get(new NDIndex(":, 77:, :")).abs().max().getFloat());
+            assertExact(b.get(new NDIndex(":, 0:77, :")), a.get(new NDIndex(":, 0:77, :")));
+        }
+    }
+
+    @Test
     void badOptionsAreNamed() {
         try (NDManager m = NDManager.newBaseManager()) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
