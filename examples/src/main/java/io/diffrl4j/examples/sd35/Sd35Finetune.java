@@ -152,10 +152,10 @@ public final class Sd35Finetune {
             throws IOException {
         List<RewardFunction> rewards = new ArrayList<>();
         try {
-            rewards.add(reward(o.reward()));
+            rewards.add(RewardRegistry.standard().create(o.reward()));
             if (o.auxiliaryRewards() != null) {
                 for (RewardSpec spec : RewardSpec.parseAll(o.auxiliaryRewards())) {
-                    rewards.add(reward(spec.name() + spec.argument().map(a -> "=" + a).orElse("")));
+                    rewards.add(RewardRegistry.standard().create(spec.name() + spec.argument().map(a -> "=" + a).orElse("")));
                 }
             }
             train(o, folder, model, vae, text, method, prompts, evalPrompts, rewards.get(0),
@@ -216,16 +216,6 @@ public final class Sd35Finetune {
                     () -> evaluate(o, model, vae, text, evalSampler, evalPrompts, sampleShape, reward));
             ImageGrid.write(after.images(), o.evalImages() * Math.min(4, evalPrompts.size()), zoom(o),
                     o.out().resolve("after.png"));
-        }
-    }
-
-    private static RewardFunction reward(String specs) throws IOException {
-        try {
-            return RewardRegistry.standard().create(specs);
-        } catch (IOException | RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IOException("cannot make the reward '" + specs + "': " + e.getMessage(), e);
         }
     }
 

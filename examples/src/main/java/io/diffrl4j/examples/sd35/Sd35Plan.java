@@ -5,6 +5,7 @@ import io.diffrl4j.core.mmdit.MmditConfig;
 import io.diffrl4j.core.sd3.PromptLayout;
 import io.diffrl4j.core.sd3.StableDiffusion3Folder;
 import io.diffrl4j.core.sd3.WeightSummary;
+import io.diffrl4j.core.text.tokenizer.T5Tokenizer;
 import io.diffrl4j.core.weights.TensorInfo;
 import io.diffrl4j.core.weights.WeightSource;
 import java.io.IOException;
@@ -65,7 +66,7 @@ public record Sd35Plan(List<String> lines, long peakBytes, long lora, boolean ca
                 default -> encoders += loaded;
             }
         }
-        PromptLayout layout = folder.promptLayout(256);
+        PromptLayout layout = folder.promptLayout(T5Tokenizer.DEFAULT_MAX_LENGTH);
         long perPrompt = (long) layout.sequenceLength() * layout.width() * bytes + (long) layout.pooledWidth() * bytes;
         long allPrompts = perPrompt * (prompts + evalPrompts + 1L);
         boolean cacheAll = allPrompts <= PROMPT_CACHE_BYTES;

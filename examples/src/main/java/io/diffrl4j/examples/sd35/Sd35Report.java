@@ -15,17 +15,7 @@ final class Sd35Report {
     private Sd35Report() {}
 
     static void writeEval(Path out, Map<String, List<Double>> eval) throws IOException {
-        StringBuilder b = new StringBuilder(String.join(",", eval.keySet())).append('\n');
-        int n = eval.get("epoch").size();
-        for (int i = 0; i < n; i++) {
-            List<String> row = new ArrayList<>();
-            for (Map.Entry<String, List<Double>> col : eval.entrySet()) {
-                double v = col.getValue().get(i);
-                row.add(col.getKey().equals("epoch") ? String.valueOf((long) v) : String.format(Locale.ROOT, "%.6g", v));
-            }
-            b.append(String.join(",", row)).append('\n');
-        }
-        Files.writeString(out.resolve("eval.csv"), b.toString());
+        MetricsCsv.write(out.resolve("eval.csv"), eval);
     }
 
     /** Reads the evaluations of a resumed run back, so that its curves start at epoch 0. */

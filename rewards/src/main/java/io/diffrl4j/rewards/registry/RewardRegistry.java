@@ -11,6 +11,8 @@ import io.diffrl4j.rewards.ocr.OcrReward;
 import io.diffrl4j.rewards.ocr.TesseractEngine;
 import io.diffrl4j.rewards.vlm.VlmJudgeConfig;
 import io.diffrl4j.rewards.vlm.VlmJudgeReward;
+import java.io.Closeable;
+import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -125,9 +127,10 @@ public final class RewardRegistry {
      *     other than 1)
      * @throws IllegalArgumentException for an unknown name, a missing or unexpected argument,
      *     naming the spec
-     * @throws Exception when a reward cannot be made
+     * @throws IOException when a reward cannot be made (a factory's checked exception is wrapped,
+     *     naming the spec); rewards already made for the other specs are closed
      */
-    public RewardFunction create(String specs) throws Exception {
+    public RewardFunction create(String specs) throws IOException {
         List<RewardSpec> parsed = RewardSpec.parseAll(specs);
         List<RewardFunction> rewards = new ArrayList<>();
         List<Double> weights = new ArrayList<>();
@@ -148,7 +151,7 @@ public final class RewardRegistry {
             if (e.argument() == Argument.REQUIRED && argument == null) {
                 throw new IllegalArgumentException("reward '" + s.name() + "' needs an argument: " + e.help());
             }
-            rewards.add(e.factory().create(argument));
+            rewards.add(make(e, s.name(), argument, rewards));
             weights.add(weight);
         }
         if (rewards.size() == 1 && weights.get(0) == 1.0) {
@@ -159,5 +162,31 @@ public final class RewardRegistry {
             sum.add(rewards.get(i), weights.get(i));
         }
         return sum.build();
+    }
+
+    private static RewardFunction make(Entry e, String name, String argument, List<RewardFunction> made)
+            throws IOException {
+        try {
+            return e.factory().create(argument);
+        } catch (IOException | RuntimeException ex) {
+            closeAll(made, ex);
+            throw ex;
+        } catch (Exception ex) {
+            closeAll(made, ex);
+            throw new IOException("cannot make the reward '" + name + (argument == null ? "" : "=" + argument) + "': "
+                    + ex.getMessage(), ex);
+        }
+    }
+
+    private static void closeAll(List<RewardFunction> made, Exception cause) {
+        for (RewardFunction r : made) {
+            if (r instanceof Closeable c) {
+                try {
+                    c.close();
+                } catch (IOException closing) {
+                    cause.addSuppressed(closing);
+                }
+            }
+        }
     }
 }

@@ -71,6 +71,38 @@ class RewardRegistryTest {
                 .startsWith("reward 'aesthetic' needs an argument: aesthetic=DIR"));
     }
 
+    /** A reward that records being closed. */
+    private static final class ClosingReward implements io.diffrl4j.core.reward.RewardFunction, java.io.Closeable {
+        boolean closed;
+
+        @Override
+        public String name() {
+            return "closing";
+        }
+
+        @Override
+        public double[] score(ImageBatch images, List<Prompt> prompts) {
+            return new double[images.count()];
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+    }
+
+    @Test
+    void aFactoryFailureIsWrappedWithItsSpecAndClosesWhatWasMade() {
+        ClosingReward first = new ClosingReward();
+        RewardRegistry r = RewardRegistry.empty().with("a", RewardRegistry.Argument.NONE, "a", x -> first)
+                .with("b", RewardRegistry.Argument.REQUIRED, "b=DIR", x -> {
+                    throw new Exception("no weights in " + x);
+                });
+        java.io.IOException e = assertThrows(java.io.IOException.class, () -> r.create("a,b=/models/b"));
+        assertEquals("cannot make the reward 'b=/models/b': no weights in /models/b", e.getMessage());
+        assertTrue(first.closed);
+    }
+
     @Test
     void severalSpecsOrAWeightMakeAWeightedSum() throws Exception {
         RewardRegistry r = RewardRegistry.empty().with("a", RewardRegistry.Argument.NONE, "a", x -> TestRewards.fixed("a", 2))

@@ -16,7 +16,7 @@ import io.diffrl4j.core.train.TrainerConfig;
 import io.diffrl4j.core.train.TrainingListener;
 import io.diffrl4j.examples.ExampleRewards;
 import io.diffrl4j.examples.report.ImageGrid;
-import io.diffrl4j.examples.report.LineChart;
+import io.diffrl4j.examples.report.MetricsCsv;
 import io.diffrl4j.examples.shapes.PromptGrammar;
 import io.diffrl4j.examples.shapes.ShapesDataset;
 import io.diffrl4j.examples.shapes.ShapesEvaluation;
@@ -35,7 +35,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -115,13 +114,7 @@ public final class ShapesDemo {
             if (reward == null) {
                 return task.proxy(owner);
             }
-            try {
-                return ExampleRewards.registry().create(reward);
-            } catch (IOException | RuntimeException e) {
-                throw e;
-            } catch (Exception e) {
-                throw new IOException("cannot make the reward '" + reward + "': " + e.getMessage(), e);
-            }
+            return ExampleRewards.registry().create(reward);
         }
 
         /** @return what the proxy reward is, for figures and summaries */
@@ -261,7 +254,7 @@ public final class ShapesDemo {
             }
             ImageGrid.write(last[0].result().images(), o.evalImages() * 4, 4, o.out().resolve("after.png"));
         }
-        writeEvalCsv(o.out().resolve("eval.csv"), eval);
+        MetricsCsv.write(o.out().resolve("eval.csv"), eval);
         ShapesReport.curves(o.out(), o.proxyLabel(), proxyKey, eval);
         return ShapesReport.summary(o, proxyKey, eval, ShapesMethods.DEVIATIONS, (System.nanoTime() - t0) / 1e9);
     }
@@ -308,19 +301,6 @@ public final class ShapesDemo {
         eval.computeIfAbsent("proxy_mean", k -> new ArrayList<>()).add(e.proxy());
         eval.computeIfAbsent("vendi_within_prompt", k -> new ArrayList<>()).add(e.vendi());
         eval.computeIfAbsent("frechet_to_real", k -> new ArrayList<>()).add(e.frechet());
-    }
-
-    private static void writeEvalCsv(Path file, Map<String, List<Double>> eval) throws IOException {
-        StringBuilder b = new StringBuilder(String.join(",", eval.keySet())).append('\n');
-        int n = eval.get("epoch").size();
-        for (int i = 0; i < n; i++) {
-            List<String> row = new ArrayList<>();
-            for (List<Double> col : eval.values()) {
-                row.add(String.format(Locale.ROOT, "%.6g", col.get(i)));
-            }
-            b.append(String.join(",", row)).append('\n');
-        }
-        Files.writeString(file, b.toString());
     }
 
     private static void writeConfig(Options o, TrainerConfig config, Method method) throws IOException {
