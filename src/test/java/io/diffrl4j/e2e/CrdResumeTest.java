@@ -63,7 +63,7 @@ class CrdResumeTest {
             List<float[]> straight;
             try (NDManager root = NDManager.newBaseManager(); ToyFlowModel model = ToyProblem.model(root);
                     Trainer trainer = ToyProblem.trainer(model, crd, config).build()) {
-                trainer.train(3);
+                trainer.trainUntil(3);
                 straight = weights(model);
                 List<float[]> sampler = weights(model, AdapterRoles.SAMPLER);
                 assertTrue(!same(weights(model, AdapterRoles.POLICY), sampler), "the sampler is not the policy");
@@ -71,13 +71,13 @@ class CrdResumeTest {
             }
             try (NDManager root = NDManager.newBaseManager(); ToyFlowModel model = ToyProblem.model(root);
                     Trainer trainer = ToyProblem.trainer(model, crd, config).build()) {
-                trainer.train(1);
+                trainer.trainUntil(1);
                 trainer.save(dir);
             }
             try (NDManager root = NDManager.newBaseManager(); ToyFlowModel model = ToyProblem.model(root);
                     Trainer trainer = ToyProblem.trainer(model, crd, config).build()) {
                 trainer.resume(dir);
-                trainer.train(3);
+                trainer.trainUntil(3);
                 List<float[]> resumed = weights(model);
                 assertEquals(straight.size(), resumed.size());
                 for (int i = 0; i < straight.size(); i++) {

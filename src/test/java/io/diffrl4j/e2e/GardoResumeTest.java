@@ -46,15 +46,15 @@ class GardoResumeTest {
             if (resume) {
                 trainer.resume(dir);
                 assertEquals(SAVED_AT, trainer.completedEpochs());
-                trainer.train(EPOCHS);
+                trainer.trainUntil(EPOCHS);
             } else if (dir != null) {
-                trainer.train(SAVED_AT);
+                trainer.trainUntil(SAVED_AT);
                 trainer.save(dir);
                 assertTrue(m.schedules().stream().anyMatch(s -> s instanceof AdaptiveReference a && a.renewalDue()),
                         "the checkpoint holds a pending renewal");
                 return null;
             } else {
-                trainer.train(EPOCHS);
+                trainer.trainUntil(EPOCHS);
             }
             Map<String, List<float[]>> weights = new java.util.LinkedHashMap<>();
             for (String set : model.adapters().names()) {

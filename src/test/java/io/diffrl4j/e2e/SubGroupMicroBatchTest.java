@@ -221,18 +221,18 @@ class SubGroupMicroBatchTest {
             List<float[]> straight;
             try (NDManager root = NDManager.newBaseManager(); ToyFlowModel model = ToyProblem.model(root);
                     Trainer trainer = ToyProblem.trainer(model, crd, config).build()) {
-                trainer.train(3);
+                trainer.trainUntil(3);
                 straight = weights(model);
             }
             try (NDManager root = NDManager.newBaseManager(); ToyFlowModel model = ToyProblem.model(root);
                     Trainer trainer = ToyProblem.trainer(model, crd, config).build()) {
-                trainer.train(1);
+                trainer.trainUntil(1);
                 trainer.save(dir);
             }
             try (NDManager root = NDManager.newBaseManager(); ToyFlowModel model = ToyProblem.model(root);
                     Trainer trainer = ToyProblem.trainer(model, crd, config).build()) {
                 trainer.resume(dir);
-                trainer.train(3);
+                trainer.trainUntil(3);
                 List<float[]> resumed = weights(model);
                 assertEquals(straight.size(), resumed.size());
                 for (int i = 0; i < straight.size(); i++) {

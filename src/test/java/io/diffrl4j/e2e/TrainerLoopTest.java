@@ -91,14 +91,14 @@ class TrainerLoopTest {
         List<float[]> straightOld;
         try (NDManager root = NDManager.newBaseManager(); ToyFlowModel model = ToyProblem.model(root);
                 Trainer trainer = ToyProblem.trainer(model, method(), config).build()) {
-            trainer.train(4);
+            trainer.trainUntil(4);
             straight = weights(model, AdapterRoles.POLICY);
             straightOld = weights(model, AdapterRoles.OLD);
             assertEquals(8, trainer.globalStep());
         }
         try (NDManager root = NDManager.newBaseManager(); ToyFlowModel model = ToyProblem.model(root);
                 Trainer trainer = ToyProblem.trainer(model, method(), config).build()) {
-            trainer.train(2);
+            trainer.trainUntil(2);
             trainer.save(dir);
         }
         assertEquals("checkpoint-2", Files.readString(dir.resolve("latest")));
@@ -107,7 +107,7 @@ class TrainerLoopTest {
             trainer.resume(dir);
             assertEquals(2, trainer.completedEpochs());
             assertEquals(4, trainer.globalStep());
-            trainer.train(4);
+            trainer.trainUntil(4);
             List<float[]> resumed = weights(model, AdapterRoles.POLICY);
             for (int i = 0; i < straight.size(); i++) {
                 assertArrayEquals(straight.get(i), resumed.get(i), 0f, "policy array " + i);
@@ -124,7 +124,7 @@ class TrainerLoopTest {
         try (NDManager root = NDManager.newBaseManager(); ToyFlowModel model = ToyProblem.model(root);
                 Trainer trainer = ToyProblem.trainer(model, method(), ToyProblem.config().build())
                         .addListener(new MetricsLogger(dir)).build()) {
-            EpochReport report = trainer.train(2);
+            EpochReport report = trainer.trainUntil(2);
             for (String name : List.of("reward/neg_distance/mean", "reward/neg_distance/std", "advantage/mean",
                     "advantage/std", "kl", "loss", "policy_loss", "grad_norm", "learning_rate", "time/sampling",
                     "time/scoring", "time/update", "memory/peak_rss_mb")) {
@@ -214,7 +214,7 @@ class TrainerLoopTest {
         TrainerConfig config = ToyProblem.config().build();
         try (NDManager root = NDManager.newBaseManager(); ToyFlowModel model = ToyProblem.model(root);
                 Trainer trainer = ToyProblem.trainer(model, method(), config).build()) {
-            trainer.train(1);
+            trainer.trainUntil(1);
             trainer.save(dir);
         }
         byte[] state = Files.readAllBytes(dir.resolve("checkpoint-1/state.json"));

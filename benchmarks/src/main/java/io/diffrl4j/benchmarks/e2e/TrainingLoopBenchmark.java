@@ -63,7 +63,7 @@ public final class TrainingLoopBenchmark {
             UpdateProfiler profiler = profile ? UpdateProfiler.start() : null;
             ObjectNode profileResult = null;
             try (Trainer trainer = setup.trainer().addListener(recorder).build()) {
-                trainer.train(epochs);
+                trainer.trainUntil(epochs);
                 if (profiler != null) {
                     List<EpochRow> rows = recorder.rows();
                     Instant after = Instant.ofEpochMilli(rows.get(0).endEpochMillis());

@@ -132,15 +132,16 @@ public final class Trainer implements AutoCloseable {
     }
 
     /**
-     * Runs epochs until {@code epochs} have been completed in total (counting resumed ones).
+     * Runs epochs until {@code totalEpochs} have been completed in total, counting those restored by
+     * {@link #resume}: after resuming at epoch 2, {@code trainUntil(3)} runs one epoch.
      *
-     * @param epochs the total number of epochs
+     * @param totalEpochs the number of completed epochs to reach
      * @return the report of the last epoch run, or null if none ran
      */
-    public EpochReport train(int epochs) {
+    public EpochReport trainUntil(int totalEpochs) {
         listeners.forEach(l -> l.onTrainingStart(this));
         EpochReport last = null;
-        while (epoch < epochs) {
+        while (epoch < totalEpochs) {
             last = epoch();
         }
         listeners.forEach(l -> l.onTrainingEnd(this));

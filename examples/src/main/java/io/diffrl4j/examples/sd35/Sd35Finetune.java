@@ -209,7 +209,7 @@ public final class Sd35Finetune {
                 record(eval, 0, before);
                 Sd35Report.writeEval(o.out(), eval);
             }
-            trainer.train(o.epochs()); // in total, counting resumed epochs
+            trainer.trainUntil(o.epochs());
             exportLora(model, o.out().resolve("lora"));
             // the last epoch was evaluated by the listener, unless a resumed run had none left to train
             Evaluation after = last[0] != null ? last[0] : model.adapters().with(AdapterRoles.POLICY,
