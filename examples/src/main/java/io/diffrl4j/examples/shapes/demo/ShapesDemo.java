@@ -51,13 +51,15 @@ import java.util.Map;
  * the gold.
  *
  * <pre>
- * bin/demo [gardo|flow-grpo|flow-grpo-kl|diffusion-nft|crd] [--task geneval|reward-model] [--reward SPECS] [--epochs N] [--seed S] [--out DIR]
+ * bin/demo [gardo|flow-grpo|flow-grpo-kl|diffusion-nft|crd] [--task geneval|reward-model] [--reward SPECS] [--epochs N] [--seed S] [--lr LR] [--out DIR]
  * </pre>
  */
 public final class ShapesDemo {
     /** Default prompts and images per prompt of the held-out evaluation. */
     static final int EVAL_PROMPTS = 12;
     static final int EVAL_IMAGES = 3;
+    /** AdamW's learning rate on the LoRA unless {@code --lr} says otherwise. */
+    public static final double DEFAULT_LEARNING_RATE = 2e-3;
 
     /**
      * @param method a name of {@link ShapesMethods#NAMES}
@@ -73,9 +75,10 @@ public final class ShapesDemo {
      * @param reward the proxy reward by name ({@link ExampleRewards#registry()}, e.g. {@code jpeg} or
      *     {@code geneval=http://127.0.0.1:18085}) instead of the task's, or null for the task's;
      *     the checker stays the gold either way
+     * @param learningRate AdamW's learning rate on the LoRA
      */
     public record Options(String method, ShapesTask task, int epochs, long seed, Path out, int evalEvery, int prompts, int groupSize,
-            int evalPrompts, int evalImages, String reward) {
+            int evalPrompts, int evalImages, String reward, double learningRate) {
         /** Validates the numbers. */
         public Options {
             if (!ShapesMethods.NAMES.contains(method)) {
@@ -89,6 +92,9 @@ public final class ShapesDemo {
                 throw new IllegalArgumentException("need epochs >= 1, evalEvery >= 1, an even number of prompts >= 2, "
                         + "groupSize >= 2, evalPrompts >= 1, evalImages >= 2; got " + this);
             }
+            if (!(learningRate > 0) || !Double.isFinite(learningRate)) {
+                throw new IllegalArgumentException("the learning rate must be positive and finite, got " + learningRate);
+            }
             if (reward != null) {
                 List<String> known = ExampleRewards.registry().names();
                 for (RewardSpec spec : RewardSpec.parseAll(reward)) {
@@ -99,7 +105,14 @@ public final class ShapesDemo {
             }
         }
 
-        /** The task's own proxy reward. */
+        /** The default learning rate. */
+        public Options(String method, ShapesTask task, int epochs, long seed, Path out, int evalEvery, int prompts,
+                int groupSize, int evalPrompts, int evalImages, String reward) {
+            this(method, task, epochs, seed, out, evalEvery, prompts, groupSize, evalPrompts, evalImages, reward,
+                    DEFAULT_LEARNING_RATE);
+        }
+
+        /** The task's own proxy reward and the default learning rate. */
         public Options(String method, ShapesTask task, int epochs, long seed, Path out, int evalEvery, int prompts,
                 int groupSize, int evalPrompts, int evalImages) {
             this(method, task, epochs, seed, out, evalEvery, prompts, groupSize, evalPrompts, evalImages, null);
@@ -135,7 +148,7 @@ public final class ShapesDemo {
         /** @return a copy with another output folder */
         public Options withOut(Path folder) {
             return new Options(method, task, epochs, seed, folder, evalEvery, prompts, groupSize, evalPrompts, evalImages,
-                    reward);
+                    reward, learningRate);
         }
 
         private static Path defaultOut(String method, ShapesTask task) {
@@ -153,7 +166,7 @@ public final class ShapesDemo {
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
             System.err.println("usage: bin/demo [" + String.join("|", ShapesMethods.NAMES) + "] [--task "
-                    + String.join("|", ShapesTask.names()) + "] [--reward SPECS] [--epochs N] [--seed S] [--out DIR]");
+                    + String.join("|", ShapesTask.names()) + "] [--reward SPECS] [--epochs N] [--seed S] [--lr LR] [--out DIR]");
             System.err.println("rewards (SPECS = name[=argument][*weight],...; the checker stays the gold):");
             System.err.print(ExampleRewards.registry().usage());
             System.exit(2);
@@ -172,6 +185,7 @@ public final class ShapesDemo {
         long seed = d.seed();
         ShapesTask task = d.task();
         String reward = null;
+        double lr = d.learningRate();
         Path out = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -189,6 +203,7 @@ public final class ShapesDemo {
                     case "--seed" -> seed = Long.parseLong(v);
                     case "--task" -> task = ShapesTask.named(v);
                     case "--reward" -> reward = v;
+                    case "--lr" -> lr = Double.parseDouble(v);
                     case "--out" -> out = Path.of(v);
                     default -> throw new IllegalArgumentException("unknown option " + a);
                 }
@@ -197,7 +212,7 @@ public final class ShapesDemo {
             }
         }
         return new Options(method, task, epochs, seed, out == null ? Options.defaultOut(method, task) : out,
-                d.evalEvery(), d.prompts(), d.groupSize(), d.evalPrompts(), d.evalImages(), reward);
+                d.evalEvery(), d.prompts(), d.groupSize(), d.evalPrompts(), d.evalImages(), reward, lr);
     }
 
     /**
@@ -218,7 +233,7 @@ public final class ShapesDemo {
         TrainerConfig config = TrainerConfig.builder().optPromptsPerEpoch(o.prompts()).optGroupSize(o.groupSize())
                 .optPromptsPerSamplingBatch(2).optGroupsPerMicroBatch(2)
                 .optOptimizerStepsPerEpoch(Math.max(1, Math.min(2, o.prompts() / 2)))
-                .optLearningRate(2e-3).optSeed(o.seed()).build();
+                .optLearningRate(o.learningRate()).optSeed(o.seed()).build();
         Map<String, List<Double>> eval = new LinkedHashMap<>();
         String proxyKey;
         try (NDManager root = NDManager.newBaseManager(); ShapesModel model = ShapesModel.pretrained(root)) {
@@ -250,7 +265,7 @@ public final class ShapesDemo {
                     .addListener(evaluator)
                     .addListener(new ConsoleProgress(console, o.epochs()))
                     .build()) {
-                trainer.train(o.epochs());
+                trainer.trainUntil(o.epochs());
             }
             ImageGrid.write(last[0].result().images(), o.evalImages() * 4, 4, o.out().resolve("after.png"));
         }

@@ -109,6 +109,11 @@ class ShapesDemoTest {
         assertEquals(3, o.epochs());
         assertEquals(Path.of("x"), o.out());
         assertEquals(ShapesTask.GENEVAL, o.task());
+        assertEquals(2e-3, o.learningRate(), 0.0);
+        assertEquals(5e-4, ShapesDemo.parse(new String[] {"--lr", "5e-4"}).learningRate(), 0.0);
+        assertEquals("the learning rate must be positive and finite, got -1.0",
+                assertThrows(IllegalArgumentException.class, () -> ShapesDemo.parse(new String[] {"--lr", "-1"}))
+                        .getMessage());
         ShapesDemo.Options rm = ShapesDemo.parse(new String[] {"--task", "reward-model"});
         assertEquals(ShapesTask.REWARD_MODEL, rm.task());
         assertEquals(Path.of("runs", "shapes-reward-model-gardo"), rm.out());
