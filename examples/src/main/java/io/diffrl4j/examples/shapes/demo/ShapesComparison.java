@@ -126,7 +126,7 @@ public final class ShapesComparison {
             }
         }
         ShapesDemo.Options d = ShapesDemo.Options.defaults(methods.get(0));
-        return new Plan(epochs, d.prompts(), d.groupSize(), PromptGrammar.evaluationPrompts().size(), 3, seeds, tasks, methods, runs, report, "ShapesComparison " + String.join(" ", args));
+        return new Plan(epochs, d.prompts(), d.groupSize(), PromptGrammar.evaluationPrompts().size(), 3, seeds, tasks, methods, runs, report, ("ShapesComparison " + String.join(" ", args)).trim());
     }
 
     /**
@@ -227,8 +227,19 @@ public final class ShapesComparison {
                         .append(" | ").append(stat(c.lastBySeed().get("gold_strict_pass_rate")))
                         .append(" | ").append(stat(c.lastBySeed().get("vendi_within_prompt")))
                         .append(" | ").append(stat(c.lastBySeed().get("frechet_to_real")))
-                        .append(" | ").append(c.lastBySeed().containsKey("kl") ? stat(c.lastBySeed().get("kl")) : "n/a")
+                        .append(" | ").append(c.lastBySeed().containsKey("kl") ? small(c.lastBySeed().get("kl")) : "n/a")
                         .append(" |\n");
+            }
+            b.append("\nChange from the base model, run by run (the same seed and evaluation noise before and after), "
+                    + "mean ± standard deviation over seeds:\n\n");
+            b.append("| method | gold strict pass rate | proxy (held-out) | Vendi within prompt | Frechet to real |\n");
+            b.append("|---|---|---|---|---|\n");
+            for (Map.Entry<String, Curves> e : curves.entrySet()) {
+                b.append("| ").append(e.getKey());
+                for (String k : HELD_OUT) {
+                    b.append(" | ").append(signed(change(e.getValue(), k)));
+                }
+                b.append(" |\n");
             }
             b.append("\n![").append(task.cliName()).append("](results/").append(figure).append(")\n\n");
         }
@@ -281,6 +292,32 @@ public final class ShapesComparison {
             s += v[i];
         }
         return s / k;
+    }
+
+    private static double[] change(Curves c, String key) {
+        double[] first = c.firstBySeed().get(key);
+        double[] last = c.lastBySeed().get(key);
+        double[] d = new double[last.length];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = last[i] - first[i];
+        }
+        return d;
+    }
+
+    /** Like {@link #stat} with a sign, so that a change reads as one. */
+    static String signed(double[] v) {
+        String s = stat(v);
+        return s.startsWith("-") ? s : "+" + s;
+    }
+
+    /** Like {@link #stat} for values far below 1 (KL terms), in three significant digits. */
+    static String small(double[] v) {
+        double m = Arrays.stream(v).average().orElse(Double.NaN);
+        if (v.length < 2) {
+            return String.format(Locale.ROOT, "%.3g", m);
+        }
+        double ss = Arrays.stream(v).map(x -> (x - m) * (x - m)).sum();
+        return String.format(Locale.ROOT, "%.3g ± %.3g", m, Math.sqrt(ss / (v.length - 1)));
     }
 
     static String stat(double[] v) {

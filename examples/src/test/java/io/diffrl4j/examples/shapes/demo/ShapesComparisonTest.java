@@ -32,6 +32,7 @@ class ShapesComparisonTest {
         assertEquals(2, report.split("\n## Task: ", -1).length - 1, report);
         // header + separator + one row per method, in each table
         assertTrue(report.contains("\n| crd | "), report);
+        assertEquals(2, report.split("\nChange from the base model, run by run", -1).length - 1, report);
         assertTrue(report.contains("(4 sampled images, the same budget for every method)"), report);
         for (ShapesTask t : ShapesTask.values()) {
             BufferedImage fig = ImageIO.read(dir.resolve("out/results/shapes-" + t.cliName() + ".png").toFile());
@@ -52,6 +53,9 @@ class ShapesComparisonTest {
     void spreadIsTheSampleStandardDeviation() {
         assertEquals("2.000 ± 1.000", ShapesComparison.stat(new double[] {1, 2, 3}));
         assertEquals("0.500", ShapesComparison.stat(new double[] {0.5}));
+        assertEquals("+0.500", ShapesComparison.signed(new double[] {0.5}));
+        assertEquals("-1.000 ± 1.000", ShapesComparison.signed(new double[] {0, -1, -2}));
+        assertEquals("0.000120 ± 2.00e-05", ShapesComparison.small(new double[] {1e-4, 1.2e-4, 1.4e-4}));
     }
 
     @Test
