@@ -312,20 +312,20 @@ public final class ShapesComparison {
 
     /** Like {@link #stat} for values far below 1 (KL terms), in three significant digits. */
     static String small(double[] v) {
-        double m = Arrays.stream(v).average().orElse(Double.NaN);
-        if (v.length < 2) {
-            return String.format(Locale.ROOT, "%.3g", m);
-        }
-        double ss = Arrays.stream(v).map(x -> (x - m) * (x - m)).sum();
-        return String.format(Locale.ROOT, "%.3g ± %.3g", m, Math.sqrt(ss / (v.length - 1)));
+        return meanAndSpread(v, "%.3g");
     }
 
+    /** @return the mean and the sample standard deviation, three decimals ("0.500" for one value) */
     static String stat(double[] v) {
+        return meanAndSpread(v, "%.3f");
+    }
+
+    private static String meanAndSpread(double[] v, String format) {
         double m = Arrays.stream(v).average().orElse(Double.NaN);
         if (v.length < 2) {
-            return String.format(Locale.ROOT, "%.3f", m);
+            return String.format(Locale.ROOT, format, m);
         }
         double ss = Arrays.stream(v).map(x -> (x - m) * (x - m)).sum();
-        return String.format(Locale.ROOT, "%.3f ± %.3f", m, Math.sqrt(ss / (v.length - 1)));
+        return String.format(Locale.ROOT, format + " ± " + format, m, Math.sqrt(ss / (v.length - 1)));
     }
 }
