@@ -34,7 +34,6 @@ import io.diffrl4j.rewards.clip.ClipImageEmbedder;
 import io.diffrl4j.rewards.registry.RewardRegistry;
 import io.diffrl4j.rewards.registry.RewardSpec;
 import io.diffrl4j.samplers.TrajectorySampler;
-import java.io.Closeable;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -162,9 +161,7 @@ public final class Sd35Finetune {
                     rewards.subList(1, rewards.size()), console);
         } finally {
             for (RewardFunction r : rewards) {
-                if (r instanceof Closeable c) {
-                    c.close();
-                }
+                RewardRegistry.close(r);
             }
         }
     }

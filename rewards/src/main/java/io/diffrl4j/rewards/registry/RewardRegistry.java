@@ -1,5 +1,6 @@
 package io.diffrl4j.rewards.registry;
 
+import io.diffrl4j.core.reward.CompositeReward;
 import io.diffrl4j.core.reward.RewardFunction;
 import io.diffrl4j.rewards.clip.AestheticReward;
 import io.diffrl4j.rewards.clip.ClipScoreReward;
@@ -180,13 +181,51 @@ public final class RewardRegistry {
 
     private static void closeAll(List<RewardFunction> made, Exception cause) {
         for (RewardFunction r : made) {
-            if (r instanceof Closeable c) {
+            try {
+                close(r);
+            } catch (IOException closing) {
+                cause.addSuppressed(closing);
+            }
+        }
+    }
+
+    /**
+     * Frees what a reward made by {@link #create} holds (native engines, model weights): the reward
+     * itself when it is {@link Closeable}, and each part of a weighted sum, whose parts the sum does
+     * not close. Rewards holding nothing are left alone.
+     *
+     * @param reward a reward this registry made; the caller owns it and must not use it afterwards
+     * @throws IOException the first failure to close, with later ones suppressed; every part is
+     *     still attempted
+     */
+    public static void close(RewardFunction reward) throws IOException {
+        IOException first = null;
+        if (reward instanceof CompositeReward c) {
+            for (RewardFunction part : c.parts()) {
                 try {
-                    c.close();
-                } catch (IOException closing) {
-                    cause.addSuppressed(closing);
+                    close(part);
+                } catch (IOException e) {
+                    first = keepFirst(first, e);
                 }
             }
         }
+        if (reward instanceof Closeable c) {
+            try {
+                c.close();
+            } catch (IOException e) {
+                first = keepFirst(first, e);
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    private static IOException keepFirst(IOException first, IOException next) {
+        if (first == null) {
+            return next;
+        }
+        first.addSuppressed(next);
+        return first;
     }
 }

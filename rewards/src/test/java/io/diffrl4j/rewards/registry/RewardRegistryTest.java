@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDManager;
 import io.diffrl4j.core.reward.ImageBatch;
 import io.diffrl4j.core.reward.Prompt;
+import io.diffrl4j.core.reward.RewardFunction;
 import io.diffrl4j.core.testing.TestRewards;
 import io.diffrl4j.rewards.clip.AestheticReward;
 import io.diffrl4j.rewards.clip.ClipFolders;
@@ -18,6 +19,7 @@ import io.diffrl4j.rewards.image.JpegCompressibilityReward;
 import io.diffrl4j.rewards.mix.WeightedRewardSum;
 import io.diffrl4j.rewards.vlm.VlmJudgeReward;
 import java.io.Closeable;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -72,12 +74,17 @@ class RewardRegistryTest {
     }
 
     /** A reward that records being closed. */
-    private static final class ClosingReward implements io.diffrl4j.core.reward.RewardFunction, java.io.Closeable {
+    private static final class ClosingReward implements RewardFunction, Closeable {
+        private final String name;
         boolean closed;
+
+        ClosingReward(String name) {
+            this.name = name;
+        }
 
         @Override
         public String name() {
-            return "closing";
+            return name;
         }
 
         @Override
@@ -93,14 +100,28 @@ class RewardRegistryTest {
 
     @Test
     void aFactoryFailureIsWrappedWithItsSpecAndClosesWhatWasMade() {
-        ClosingReward first = new ClosingReward();
+        ClosingReward first = new ClosingReward("a");
         RewardRegistry r = RewardRegistry.empty().with("a", RewardRegistry.Argument.NONE, "a", x -> first)
                 .with("b", RewardRegistry.Argument.REQUIRED, "b=DIR", x -> {
                     throw new Exception("no weights in " + x);
                 });
-        java.io.IOException e = assertThrows(java.io.IOException.class, () -> r.create("a,b=/models/b"));
+        IOException e = assertThrows(IOException.class, () -> r.create("a,b=/models/b"));
         assertEquals("cannot make the reward 'b=/models/b': no weights in /models/b", e.getMessage());
         assertTrue(first.closed);
+    }
+
+    @Test
+    void closingAWeightedSumClosesEachPart() throws Exception {
+        ClosingReward a = new ClosingReward("a");
+        ClosingReward b = new ClosingReward("b");
+        RewardRegistry r = RewardRegistry.empty().with("a", RewardRegistry.Argument.NONE, "a", x -> a)
+                .with("b", RewardRegistry.Argument.NONE, "b", x -> b);
+        RewardFunction sum = r.create("a*0.5,b");
+        assertInstanceOf(WeightedRewardSum.class, sum);
+        RewardRegistry.close(sum);
+        assertTrue(a.closed);
+        assertTrue(b.closed);
+        RewardRegistry.close(TestRewards.fixed("plain", 1)); // holds nothing: a no-op
     }
 
     @Test

@@ -26,6 +26,7 @@ import io.diffrl4j.examples.shapes.rewards.ShapeRegularityReward;
 import io.diffrl4j.examples.shapes.rewards.ShapesEmbedder;
 import io.diffrl4j.rewards.metrics.FrechetDistance;
 import io.diffrl4j.rewards.metrics.VendiScore;
+import io.diffrl4j.rewards.registry.RewardRegistry;
 import io.diffrl4j.rewards.registry.RewardSpec;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -238,36 +239,42 @@ public final class ShapesDemo {
         String proxyKey;
         try (NDManager root = NDManager.newBaseManager(); ShapesModel model = ShapesModel.pretrained(root)) {
             RewardFunction proxy = o.proxy(root);
-            proxyKey = "reward/" + proxy.name() + "/mean";
-            writeConfig(o, config, method);
-            Evaluation before = evaluate(model, evalPrompts, o, embedder, realFeatures, proxy);
-            ImageGrid.write(before.result().images(), o.evalImages() * 4, 4, o.out().resolve("before.png"));
-            record(eval, 0, before);
-            Evaluation[] last = {before};
-            TrainingListener evaluator = new TrainingListener() {
-                @Override
-                public void onEpochEnd(Trainer trainer, EpochReport report) {
-                    int done = report.epoch() + 1;
-                    if (done % o.evalEvery() == 0 || done == o.epochs()) {
-                        last[0] = model.transformer().adapters().with(AdapterRoles.POLICY,
-                                () -> evaluate(model, evalPrompts, o, embedder, realFeatures, proxy));
-                        record(eval, done, last[0]);
+            try {
+                proxyKey = "reward/" + proxy.name() + "/mean";
+                writeConfig(o, config, method);
+                Evaluation before = evaluate(model, evalPrompts, o, embedder, realFeatures, proxy);
+                ImageGrid.write(before.result().images(), o.evalImages() * 4, 4, o.out().resolve("before.png"));
+                record(eval, 0, before);
+                Evaluation[] last = {before};
+                TrainingListener evaluator = new TrainingListener() {
+                    @Override
+                    public void onEpochEnd(Trainer trainer, EpochReport report) {
+                        int done = report.epoch() + 1;
+                        if (done % o.evalEvery() == 0 || done == o.epochs()) {
+                            last[0] = model.transformer().adapters().with(AdapterRoles.POLICY,
+                                    () -> evaluate(model, evalPrompts, o, embedder, realFeatures, proxy));
+                            record(eval, done, last[0]);
+                        }
                     }
+                };
+                try (Trainer trainer = Trainer.builder(model.transformer(), method).optConfig(config)
+                        .setPrompts(PromptGrammar.trainingPrompts()).setTextEncoder(model.textEncoder())
+                        .optDecoder(ShapesModel.decoder()).setSampleShape(ShapesModel.sampleShape())
+                        .setReward(proxy)
+                        .addAuxiliaryReward(new PaletteFidelityReward())
+                        .addAuxiliaryReward(new ShapeRegularityReward())
+                        .addListener(new MetricsLogger(o.out()))
+                        .addListener(evaluator)
+                        .addListener(new ConsoleProgress(console, o.epochs()))
+                        .build()) {
+                    trainer.trainUntil(o.epochs());
                 }
-            };
-            try (Trainer trainer = Trainer.builder(model.transformer(), method).optConfig(config)
-                    .setPrompts(PromptGrammar.trainingPrompts()).setTextEncoder(model.textEncoder())
-                    .optDecoder(ShapesModel.decoder()).setSampleShape(ShapesModel.sampleShape())
-                    .setReward(proxy)
-                    .addAuxiliaryReward(new PaletteFidelityReward())
-                    .addAuxiliaryReward(new ShapeRegularityReward())
-                    .addListener(new MetricsLogger(o.out()))
-                    .addListener(evaluator)
-                    .addListener(new ConsoleProgress(console, o.epochs()))
-                    .build()) {
-                trainer.trainUntil(o.epochs());
+                ImageGrid.write(last[0].result().images(), o.evalImages() * 4, 4, o.out().resolve("after.png"));
+            } finally {
+                if (o.reward() != null) {
+                    RewardRegistry.close(proxy); // the task's own proxy is freed with root
+                }
             }
-            ImageGrid.write(last[0].result().images(), o.evalImages() * 4, 4, o.out().resolve("after.png"));
         }
         MetricsCsv.write(o.out().resolve("eval.csv"), eval);
         ShapesReport.curves(o.out(), o.proxyLabel(), proxyKey, eval);
