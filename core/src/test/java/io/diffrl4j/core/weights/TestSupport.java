@@ -1,15 +1,12 @@
 package io.diffrl4j.core.weights;
 
 import ai.djl.ndarray.NDArray;
+import io.diffrl4j.core.testing.Fixtures;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
-
-import static org.junit.jupiter.api.Assertions.fail;
 
 /** Builds safetensors bytes by hand, independently of {@link SafetensorsWriter}, and locates the fixtures. */
 final class TestSupport {
@@ -63,15 +60,8 @@ final class TestSupport {
         return out;
     }
 
-    /** The shared fixtures directory; fails (never skips) when absent. */
+    /** The reference fixtures folder (core's test resources); fails (never skips) when absent. */
     static Path fixtures() {
-        Path p = Paths.get(System.getProperty("diffrl4j.fixtures", "../../shared/fixtures"));
-        if (!Files.isDirectory(p)) {
-            p = Paths.get("/work/shared/fixtures");
-        }
-        if (!Files.isDirectory(p)) {
-            fail("fixtures directory not found (system property diffrl4j.fixtures, then /work/shared/fixtures)");
-        }
-        return p;
+        return Fixtures.dir();
     }
 }
