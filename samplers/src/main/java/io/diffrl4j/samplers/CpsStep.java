@@ -8,7 +8,7 @@ import ai.djl.ndarray.NDArray;
 import io.diffrl4j.core.flow.InferenceSchedule;
 
 /**
- * Coefficients-Preserving Sampling (ALGORITHMS 2.3): predicts the clean sample and the noise,
+ * Coefficients-Preserving Sampling (docs/ALGORITHMS.md 2.3): predicts the clean sample and the noise,
  * then re-mixes them at the next level so the signal and noise coefficients stay those of the
  * forward process, injecting {@code std_dev_t = s' sin(a pi / 2)} of fresh noise. Its log-probability
  * drops the constants ({@code -mean_dims((x' - mean)^2)}), as the reference code does.

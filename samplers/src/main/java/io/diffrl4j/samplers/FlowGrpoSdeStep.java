@@ -8,7 +8,7 @@ import ai.djl.ndarray.NDArray;
 import io.diffrl4j.core.flow.InferenceSchedule;
 
 /**
- * Flow-GRPO's SDE step with its log-probability (ALGORITHMS 2.2, reference {@code
+ * Flow-GRPO's SDE step with its log-probability (docs/ALGORITHMS.md 2.2, reference {@code
  * sde_step_with_logprob}). With noise level {@code a}:
  *
  * <pre>

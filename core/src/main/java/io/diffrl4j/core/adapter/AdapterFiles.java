@@ -17,7 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Reads and writes adapter sets in the LoRA file formats other tools use (SD35.md):
+ * Reads and writes adapter sets in the LoRA file formats other tools use (docs/SD35.md):
  *
  * <ul>
  *   <li>{@link Format#PEFT}: a folder with {@code adapter_config.json} and {@code

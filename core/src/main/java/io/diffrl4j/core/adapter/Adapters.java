@@ -12,7 +12,7 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * The named LoRA parameter sets of one model, over ONE frozen base in memory (ALGORITHMS section
+ * The named LoRA parameter sets of one model, over ONE frozen base in memory (docs/ALGORITHMS.md section
  * 8). The model's adapted layers read the weights of the {@linkplain #active() active} set; with
  * no active set ({@link #disable()}) the model is the pretrained base.
  *

@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * Where LoRA adapters go and how they start: rank r, scale {@code alpha / r}, Gaussian A with
  * standard deviation {@code 1 / r} (PEFT's "gaussian" init) and zero B, so a fresh adapter leaves
- * the model unchanged. Defaults are the SD3.5-Medium recipe of ALGORITHMS section 8: r 32, alpha
+ * the model unchanged. Defaults are the SD3.5-Medium recipe of docs/ALGORITHMS.md section 8: r 32, alpha
  * 64, on the attention projections. Immutable; validated when built.
  */
 public final class LoraConfig {

@@ -3,7 +3,7 @@ package io.diffrl4j.core.advantage;
 import io.diffrl4j.core.reward.RewardBatch;
 
 /**
- * Flow-GRPO's group-relative advantage (ALGORITHMS 3): {@code A_i = (r_i - mean_group r) / (std +
+ * Flow-GRPO's group-relative advantage (docs/ALGORITHMS.md 3): {@code A_i = (r_i - mean_group r) / (std +
  * 1e-4)}, with the std over the whole batch (default) or over the group, clipped to [-5, 5].
  */
 public final class GroupRelativeAdvantage implements AdvantageEstimator {

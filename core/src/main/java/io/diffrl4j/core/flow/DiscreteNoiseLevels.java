@@ -8,7 +8,7 @@ package io.diffrl4j.core.flow;
 public final class DiscreteNoiseLevels implements TrainingNoiseLevels {
     private final double[] levels;
 
-    /** ALGORITHMS 7.2: 20 timesteps, shift 3, range 0.99. */
+    /** docs/ALGORITHMS.md 7.2: 20 timesteps, shift 3, range 0.99. */
     public DiscreteNoiseLevels() {
         this(20, 3.0, 0.99);
     }

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 
 /**
- * The rectified-flow identities of SD3 (ALGORITHMS section 1). {@code sigma = 1} is pure noise and
+ * The rectified-flow identities of SD3 (docs/ALGORITHMS.md section 1). {@code sigma = 1} is pure noise and
  * {@code sigma = 0} is data; {@code x_sigma = (1 - sigma) x0 + sigma eps} and the velocity is
  * {@code eps - x0}.
  *

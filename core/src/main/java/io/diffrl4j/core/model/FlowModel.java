@@ -3,7 +3,7 @@ package io.diffrl4j.core.model;
 import ai.djl.ndarray.NDArray;
 
 /**
- * A velocity field {@code v(x, sigma, c)} of a rectified flow (ALGORITHMS section 1).
+ * A velocity field {@code v(x, sigma, c)} of a rectified flow (docs/ALGORITHMS.md section 1).
  *
  * <p>{@code x} has shape (B, ...) (latents (B, C, H, W) for image models), {@code sigma} is a
  * float32 array of shape (B) with noise levels in [0, 1] (1 = pure noise; transformers that

@@ -1,7 +1,7 @@
 package io.diffrl4j.core.objective;
 
 /**
- * Which variance the trajectory KL divides by (ALGORITHMS 4). For forward-process objectives
+ * Which variance the trajectory KL divides by (docs/ALGORITHMS.md 4). For forward-process objectives
  * (velocity predictions) both forms are the plain mean squared difference.
  */
 public enum KlForm {

@@ -13,7 +13,7 @@ import ai.djl.ndarray.NDArray;
  * @param next the sample at the next noise level
  * @param mean the transition mean (differentiable w.r.t. the velocity)
  * @param logProb per-sample log-density of {@code next}, or null when the step is deterministic
- * @param stdDev the step's {@code std_dev_t} (ALGORITHMS 2.2, without {@code sqrt(-dt)})
+ * @param stdDev the step's {@code std_dev_t} (docs/ALGORITHMS.md 2.2, without {@code sqrt(-dt)})
  * @param noiseStd the standard deviation of the Gaussian transition actually applied
  */
 public record StepResult(NDArray next, NDArray mean, NDArray logProb, double stdDev, double noiseStd) {}

@@ -1,7 +1,7 @@
 package io.diffrl4j.core.schedule;
 
 /**
- * A decay that ramps linearly with the optimizer step (ALGORITHMS 6.4): {@code d(step) = step <
+ * A decay that ramps linearly with the optimizer step (docs/ALGORITHMS.md 7.6): {@code d(step) = step <
  * start ? d0 : min(d0 + slope * (step - start), dMax)}.
  *
  * @param start the step where the ramp starts

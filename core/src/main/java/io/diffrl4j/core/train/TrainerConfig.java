@@ -6,7 +6,7 @@ import java.time.Duration;
 
 /**
  * The loop's numbers: how much is sampled per epoch, how it is cut into optimizer steps and
- * micro-batches, and the AdamW settings. Defaults are the SD3.5-Medium recipe of ALGORITHMS
+ * micro-batches, and the AdamW settings. Defaults are the SD3.5-Medium recipe of docs/ALGORITHMS.md
  * section 9 (48 prompts x 24 images, 2 optimizer steps, AdamW 3e-4, grad-clip 1). Immutable;
  * {@link Builder#build()} names the first bad field.
  */

@@ -6,7 +6,7 @@ import io.diffrl4j.core.flow.FlowMatching;
 import io.diffrl4j.core.nn.ScalarMath;
 
 /**
- * The arithmetic of CRD's reward matching (ALGORITHMS 7.2, 7.3) as pure functions of arrays, so
+ * The arithmetic of CRD's reward matching (docs/ALGORITHMS.md 7.2, 7.3) as pure functions of arrays, so
  * that each identity can be checked on its own:
  *
  * <pre>
@@ -41,7 +41,7 @@ public final class CenteredRewardMatching {
     }
 
     /**
-     * The implicit reward of ALGORITHMS 7.2 for one noise level.
+     * The implicit reward of docs/ALGORITHMS.md 7.2 for one noise level.
      *
      * @param vTheta the policy's velocity at {@code x_t} (b, ...), differentiable
      * @param vOld the moving reference's velocity at the same {@code x_t} (b, ...); its gradient is

@@ -1,7 +1,7 @@
 package io.diffrl4j.regularizers.crd;
 
 /**
- * Over which samples CRD subtracts the mean of the implicit and the external reward (ALGORITHMS
+ * Over which samples CRD subtracts the mean of the implicit and the external reward (docs/ALGORITHMS.md
  * 7.3). The intractable {@code beta log Z(c)} cancels only when every centred set holds images of
  * a single prompt.
  */

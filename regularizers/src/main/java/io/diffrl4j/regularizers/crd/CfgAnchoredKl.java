@@ -7,7 +7,7 @@ import io.diffrl4j.core.objective.Prediction;
 import io.diffrl4j.core.objective.ReferenceKl;
 
 /**
- * CRD's KL anchored to the CFG-guided pretrained model (ALGORITHMS 7.4):
+ * CRD's KL anchored to the CFG-guided pretrained model (docs/ALGORITHMS.md 7.4):
  *
  * <pre>
  * v_anchor = v_pre(x_t, uncond) + w_kl (v_pre(x_t, c) - v_pre(x_t, uncond))     (adapters disabled)

@@ -15,7 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * CRD, Centered Reward Distillation (ALGORITHMS 7), as a {@link Method}: ODE rollouts (10 steps,
+ * CRD, Centered Reward Distillation (docs/ALGORITHMS.md 7), as a {@link Method}: ODE rollouts (10 steps,
  * guidance 1, shift 3) drawn with a decoupled sampler snapshot, group-relative advantages, the
  * centred reward-matching {@link CrdObjective} against the moving reference "old", the
  * {@link CfgAnchoredKl} to the pretrained model at CFG 4.5 with the reward-adaptive per-sample
@@ -80,7 +80,7 @@ public final class Crd {
 
     /**
      * CRD's settings. Immutable; build with {@link #builder()}, whose {@code build()} checks every
-     * field and names the first bad one in its {@link IllegalArgumentException}. Defaults: ALGORITHMS
+     * field and names the first bad one in its {@link IllegalArgumentException}. Defaults: docs/ALGORITHMS.md
      * 7.7 (SD3.5-Medium, OCR).
      */
     public static final class Config {

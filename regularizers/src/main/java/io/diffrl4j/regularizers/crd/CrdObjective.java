@@ -23,7 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * CRD's centred reward-matching policy loss (ALGORITHMS 7.2, 7.3). Only the clean samples
+ * CRD's centred reward-matching policy loss (docs/ALGORITHMS.md 7.2, 7.3). Only the clean samples
  * {@code x0} (b, ...) and the advantages (b) are used, so any sampler will do.
  *
  * <p>Each sample gets a row of {@link TrainingNoiseLevels#levelsPerSample()} noise levels (by

@@ -2,7 +2,7 @@ package io.diffrl4j.regularizers.crd;
 
 /**
  * How CRD turns the forward-process errors of the policy and of the moving reference into the
- * implicit reward {@code rho_i} (ALGORITHMS 7.2), with {@code e_theta = v_theta(x_t) - u} and
+ * implicit reward {@code rho_i} (docs/ALGORITHMS.md 7.2), with {@code e_theta = v_theta(x_t) - u} and
  * {@code e_old = sg(v_old(x_t)) - u}.
  */
 public enum ImplicitRewardForm {

@@ -2,7 +2,7 @@ package io.diffrl4j.regularizers.crd;
 
 import io.diffrl4j.core.objective.KlStrength;
 
-/** Which KL strength CRD's anchored KL uses (ALGORITHMS 7.5); see {@link RewardAdaptiveKlStrength}. */
+/** Which KL strength CRD's anchored KL uses (docs/ALGORITHMS.md 7.5); see {@link RewardAdaptiveKlStrength}. */
 public enum KlStrengthMode {
     /** The paper (default): {@code lambda_i = floor + (klBeta - floor) r~_i}. */
     PER_SAMPLE,

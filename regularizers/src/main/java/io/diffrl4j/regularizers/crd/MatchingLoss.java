@@ -2,7 +2,7 @@ package io.diffrl4j.regularizers.crd;
 
 /**
  * How CRD compares the centred implicit reward {@code beta Pc_i} with the centred external reward
- * {@code Rc_i} (ALGORITHMS 7.3). Both are minimised where {@code beta Pc_i = Rc_i} for every sample.
+ * {@code Rc_i} (docs/ALGORITHMS.md 7.3). Both are minimised where {@code beta Pc_i = Rc_i} for every sample.
  */
 public enum MatchingLoss {
     /** The default: {@code mean_i (beta Pc_i - Rc_i)^2 * 5 / beta}. */

@@ -7,7 +7,7 @@ import io.diffrl4j.core.objective.MicroBatch;
 import io.diffrl4j.core.reward.RewardBatch;
 
 /**
- * CRD's reward-adaptive KL strength (ALGORITHMS 7.5): high-reward samples, where reward-model
+ * CRD's reward-adaptive KL strength (docs/ALGORITHMS.md 7.5): high-reward samples, where reward-model
  * loopholes get exploited late in training, are held close to the anchor; low-reward ones nearly
  * not at all, which lets early learning move fast.
  *

@@ -3,7 +3,7 @@ package io.diffrl4j.regularizers.crd;
 import io.diffrl4j.core.adapter.AdapterRoles;
 
 /**
- * Which adapter set draws CRD's rollouts (ALGORITHMS 2.5, 7.6).
+ * Which adapter set draws CRD's rollouts (docs/ALGORITHMS.md 2.5, 7.6).
  */
 public enum SamplerMode {
     /**

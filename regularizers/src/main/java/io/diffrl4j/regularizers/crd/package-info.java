@@ -1,5 +1,5 @@
 /**
- * CRD, Centered Reward Distillation (ALGORITHMS 7): the centred reward-matching objective
+ * CRD, Centered Reward Distillation (docs/ALGORITHMS.md 7): the centred reward-matching objective
  * ({@link io.diffrl4j.regularizers.crd.CrdObjective}, its arithmetic in
  * {@link io.diffrl4j.regularizers.crd.CenteredRewardMatching}), the KL anchored to the CFG-guided
  * pretrained model ({@link io.diffrl4j.regularizers.crd.CfgAnchoredKl}) with a reward-adaptive

@@ -14,10 +14,10 @@ import io.diffrl4j.samplers.TrajectorySampler;
 import java.util.List;
 
 /**
- * The Flow-GRPO baseline as a {@link Method} (ALGORITHMS 3, 4): SDE rollouts on every step drawn
+ * The Flow-GRPO baseline as a {@link Method} (docs/ALGORITHMS.md 3, 4): SDE rollouts on every step drawn
  * with the policy, group-relative advantages, the clipped-ratio {@link FlowGrpoObjective}, and a KL
  * of the transition mean to the pretrained model at the sampling guidance. No snapshot sets and no
- * schedules. Defaults are the SD3.5-Medium recipe (ALGORITHMS 9).
+ * schedules. Defaults are the SD3.5-Medium recipe (docs/ALGORITHMS.md 9).
  */
 public final class FlowGrpo {
     private FlowGrpo() {}

@@ -26,7 +26,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Flow-GRPO's clipped-ratio policy loss over recorded SDE steps (ALGORITHMS 4).
+ * Flow-GRPO's clipped-ratio policy loss over recorded SDE steps (docs/ALGORITHMS.md 4).
  *
  * <p>A micro-batch takes one pass per recorded step ({@code batch.steps().size()}). Pass {@code j}
  * re-evaluates step {@code j} of the rollout under the current policy: the velocity at the step's

@@ -9,7 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * GARDO's adaptive reference (ALGORITHMS 6.2): the KL reference is a snapshot of the policy that
+ * GARDO's adaptive reference (docs/ALGORITHMS.md 6.2): the KL reference is a snapshot of the policy that
  * is renewed by a hard copy ({@code reference <- policy}) when the policy has moved far enough from
  * it, so that the regularizer always points at a relevant target.
  *

@@ -3,7 +3,7 @@ package io.diffrl4j.regularizers.gardo;
 import io.diffrl4j.core.adapter.AdapterRoles;
 
 /**
- * The settings of GARDO's adaptive reference (ALGORITHMS 6.2). Immutable; start from
+ * The settings of GARDO's adaptive reference (docs/ALGORITHMS.md 6.2). Immutable; start from
  * {@link #flowGrpo()} (fixed threshold 3e-4) or {@link #diffusionNft()} (adaptive threshold from
  * 0.15); {@code build()} checks every field and names the first bad one.
  */

@@ -6,7 +6,7 @@ import io.diffrl4j.core.reward.RewardBatch;
 import java.util.Optional;
 
 /**
- * GARDO's diversity-aware advantage (ALGORITHMS 6.3). Per prompt group of G images, with
+ * GARDO's diversity-aware advantage (docs/ALGORITHMS.md 6.3). Per prompt group of G images, with
  * L2-normalised image embeddings {@code f_i}:
  *
  * <pre>

@@ -17,7 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * GARDO (ALGORITHMS 6) as a {@link Method}: a base algorithm (Flow-GRPO or DiffusionNFT, built
+ * GARDO (docs/ALGORITHMS.md 6) as a {@link Method}: a base algorithm (Flow-GRPO or DiffusionNFT, built
  * by its own factory) with its KL regularizer, advantage estimator, schedules and snapshots
  * replaced or extended by GARDO's three parts:
  *
@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
 public final class Gardo {
     private static final Logger LOG = LoggerFactory.getLogger(Gardo.class);
 
-    /** GARDO's official Flow-GRPO configs train {@code floor(10 * 0.89) = 8} of the 10 steps (ALGORITHMS 9). */
+    /** GARDO's official Flow-GRPO configs train {@code floor(10 * 0.89) = 8} of the 10 steps (docs/ALGORITHMS.md 9). */
     public static final double FLOW_GRPO_TRAIN_FRACTION = 0.89;
 
     private Gardo() {}

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The settings of GARDO's gate (ALGORITHMS 6.1): how the uncertainty is measured and how the
+ * The settings of GARDO's gate (docs/ALGORITHMS.md 6.1): how the uncertainty is measured and how the
  * gated fraction {@code k} is controlled. Immutable; build with {@link #builder()} (the paper's
  * defaults) or {@link #officialCode()} (the official code's rank form), whose {@code build()}
  * checks every field and names the first bad one.

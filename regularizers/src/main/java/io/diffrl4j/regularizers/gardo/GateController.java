@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The per-epoch controller of GARDO's gated fraction {@code k} (ALGORITHMS 6.1), as the official
+ * The per-epoch controller of GARDO's gated fraction {@code k} (docs/ALGORITHMS.md 6.1), as the official
  * code runs it: with {@code m} the epoch's mean of the non-negative uncertainties and {@code H} the
  * last {@code window} such means,
  *

@@ -19,7 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * GARDO's gated KL (ALGORITHMS 6.1): the base algorithm's KL term, applied only to the samples
+ * GARDO's gated KL (docs/ALGORITHMS.md 6.1): the base algorithm's KL term, applied only to the samples
  * whose reward is unreliable.
  *
  * <p>Once per epoch ({@link #onEpochScored}) the gate measures each image's uncertainty

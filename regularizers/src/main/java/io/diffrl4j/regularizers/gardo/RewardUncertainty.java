@@ -7,7 +7,7 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * GARDO's reward uncertainty and top-k gate as pure host functions (ALGORITHMS 6.1), so that they
+ * GARDO's reward uncertainty and top-k gate as pure host functions (docs/ALGORITHMS.md 6.1), so that they
  * can be checked on hand-made reward tables and reused by custom gates.
  *
  * <p>All arrays are per image in prompt order (the order of a {@link RewardBatch}); nothing here

@@ -1,7 +1,7 @@
 package io.diffrl4j.regularizers.gardo;
 
 /**
- * How GARDO compares the proxy reward with the auxiliary rewards (ALGORITHMS 6.1): each reward is
+ * How GARDO compares the proxy reward with the auxiliary rewards (docs/ALGORITHMS.md 6.1): each reward is
  * turned into a per-sample standing within the {@linkplain UncertaintyScope scope}, and the
  * uncertainty is the difference of the proxy's standing and the auxiliaries' mean standing, in the
  * direction given by {@link UncertaintySign}.

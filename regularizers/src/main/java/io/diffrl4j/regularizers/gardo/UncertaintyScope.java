@@ -1,6 +1,6 @@
 package io.diffrl4j.regularizers.gardo;
 
-/** Over which samples win-rates and ranks are computed (ALGORITHMS 6.1). */
+/** Over which samples win-rates and ranks are computed (docs/ALGORITHMS.md 6.1). */
 public enum UncertaintyScope {
     /** All images of the epoch (the official code: all prompts of the epoch). Default. */
     BATCH,

@@ -1,5 +1,5 @@
 /**
- * GARDO (ALGORITHMS 6): Gated and Adaptive Regularization with Diversity-aware Optimization, as
+ * GARDO (docs/ALGORITHMS.md 6): Gated and Adaptive Regularization with Diversity-aware Optimization, as
  * three composable strategies on top of Flow-GRPO or DiffusionNFT.
  *
  * <ul>

@@ -16,7 +16,7 @@ import io.diffrl4j.samplers.TrajectorySampler;
 import java.util.List;
 
 /**
- * The DiffusionNFT baseline as a {@link Method} (ALGORITHMS 5): ODE rollouts drawn with the "old"
+ * The DiffusionNFT baseline as a {@link Method} (docs/ALGORITHMS.md 5): ODE rollouts drawn with the "old"
  * adapter set, group-relative advantages, the forward-process {@link DiffusionNftObjective}, a
  * velocity-MSE KL to the pretrained model at guidance 1, and the "old" set as an EMA of the policy
  * ({@code old <- d old + (1 - d) theta}, {@code d = min(0.001 step, 0.5)}) created as a snapshot of

@@ -16,7 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * DiffusionNFT's forward-process policy loss (ALGORITHMS 5): only the clean samples {@code x0}
+ * DiffusionNFT's forward-process policy loss (docs/ALGORITHMS.md 5): only the clean samples {@code x0}
  * (b, ...) and the advantages (b) are used, so any sampler will do.
  *
  * <p>Each sample gets a row of {@link TrainingNoiseLevels#levelsPerSample()} noise levels, drawn

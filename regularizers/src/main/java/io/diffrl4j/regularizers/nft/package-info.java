@@ -1,5 +1,5 @@
 /**
- * DiffusionNFT, the forward-process baseline (ALGORITHMS 5): the positive/negative velocity
+ * DiffusionNFT, the forward-process baseline (docs/ALGORITHMS.md 5): the positive/negative velocity
  * objective against a slowly moving "old" model and the
  * {@link io.diffrl4j.regularizers.nft.DiffusionNft} method factory.
  */

@@ -13,7 +13,7 @@ import ai.djl.training.GradientCollector;
 import io.diffrl4j.core.flow.SeededNoise;
 import org.junit.jupiter.api.Test;
 
-/** The arithmetic of ALGORITHMS 7.2-7.3 on host-checkable numbers. */
+/** The arithmetic of docs/ALGORITHMS.md 7.2-7.3 on host-checkable numbers. */
 class CenteredRewardMatchingTest {
     private static final int G = 4;
     private static final int B = 3 * G;
@@ -78,7 +78,7 @@ class CenteredRewardMatchingTest {
         return out;
     }
 
-    /** The loss of ALGORITHMS 7.3 in double precision, and its gradient with sg on the mean of rho. */
+    /** The loss of docs/ALGORITHMS.md 7.3 in double precision, and its gradient with sg on the mean of rho. */
     private static LossAndGradient host(double[] rho, double[] r, double beta, CenteringScope scope, MatchingLoss kind) {
         double[] pc = centreHost(rho, scope);
         double[] rc = centreHost(r, scope);

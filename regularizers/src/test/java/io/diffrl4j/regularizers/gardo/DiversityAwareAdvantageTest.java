@@ -87,7 +87,7 @@ class DiversityAwareAdvantageTest {
         assertTrue(java.util.Arrays.stream(a).anyMatch(v -> Math.abs(v) == 5.0), "some advantage is clipped");
     }
 
-    /** ALGORITHMS 6.3 written out directly, in the most literal way. */
+    /** docs/ALGORITHMS.md 6.3 written out directly, in the most literal way. */
     private static double[] reference(double[] r, float[][] f, int g, double clip) {
         double[] out = new double[r.length];
         for (int s = 0; s < r.length; s += g) {

@@ -5,7 +5,7 @@ import java.nio.file.Path;
 
 /**
  * CLIPScore ({@code clipscore}): the cosine similarity of the projected, L2-normalised CLIP image
- * and prompt embeddings, in [-1, 1]. Plain cosine as REWARDS.md defines it: not multiplied by 100
+ * and prompt embeddings, in [-1, 1]. Plain cosine as docs/REWARDS.md defines it: not multiplied by 100
  * or 2.5 and not clipped at 0 as some CLIPScore papers report it, nor divided by 30 as Flow-GRPO's
  * logit variant.
  *

@@ -1,5 +1,5 @@
 /**
- * CLIP-family scorers with transformers' numerics (REWARDS.md, "CLIP-family scorers"):
+ * CLIP-family scorers with transformers' numerics (docs/REWARDS.md, "CLIP-family scorers"):
  * {@link io.diffrl4j.rewards.clip.ClipImageProcessor} (CLIPImageProcessor, Pillow's bicubic
  * reproduced), {@link io.diffrl4j.rewards.clip.ClipScoreReward} (cosine similarity),
  * {@link io.diffrl4j.rewards.clip.PickScoreReward} (Flow-GRPO's scaling),

@@ -9,7 +9,7 @@ import java.io.Closeable;
 import java.util.List;
 
 /**
- * The OCR reward (REWARDS.md, "OCR"): how closely the text an {@link OcrEngine} reads in each image
+ * The OCR reward (docs/REWARDS.md, "OCR"): how closely the text an {@link OcrEngine} reads in each image
  * matches the text quoted in its prompt, in [0, 1] by {@link OcrRule}. The recognised text is the
  * concatenation of the lines read with confidence above 0. Named {@code "ocr"}.
  *

@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The OCR reward's scoring rule (REWARDS.md, "OCR"), as pure functions: the target is the text
+ * The OCR reward's scoring rule (docs/REWARDS.md, "OCR"), as pure functions: the target is the text
  * between the first pair of double quotes in the prompt (the whole prompt if there is no pair),
  * target and recognised text are normalised (spaces removed, lower-cased), and
  * {@code reward = 1 - dist / len(target)} with {@code dist = 0} when the target is a substring of

@@ -1,5 +1,5 @@
 /**
- * The OCR reward of the text-rendering task (REWARDS.md, "OCR"): {@link
+ * The OCR reward of the text-rendering task (docs/REWARDS.md, "OCR"): {@link
  * io.diffrl4j.rewards.ocr.OcrReward} scores how closely the text read in an image matches the text
  * quoted in its prompt, by {@link io.diffrl4j.rewards.ocr.OcrRule} (substring or clipped
  * Levenshtein). The reading is done by an {@link io.diffrl4j.rewards.ocr.OcrEngine}; {@link

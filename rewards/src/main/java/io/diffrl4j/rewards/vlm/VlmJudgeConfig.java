@@ -9,7 +9,7 @@ import java.util.regex.PatternSyntaxException;
  * Settings of a {@link VlmJudgeReward}: where the OpenAI-compatible server is, which model to ask,
  * the question, how to read the score from the answer, and how hard to load the server. Immutable;
  * validated when built, a bad value failing with a message that names the field, the value and the
- * allowed range. The defaults are UnifiedReward's as Flow-GRPO calls it (REWARDS.md): a 1 to 5
+ * allowed range. The defaults are UnifiedReward's as Flow-GRPO calls it (docs/REWARDS.md): a 1 to 5
  * score after {@code "Final Score:"}, read with {@value #DEFAULT_SCORE_PATTERN}, divided by 5, at
  * temperature 0.
  *

@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
 /**
  * A reward read from a vision-language judge (UnifiedReward, Qwen-VL, ...) behind an
  * OpenAI-compatible chat-completions server (vLLM, sglang), the way Flow-GRPO asks UnifiedReward
- * (REWARDS.md). Name {@code "vlm"}.
+ * (docs/REWARDS.md). Name {@code "vlm"}.
  *
  * <p>Per image, one {@code POST} to {@link VlmJudgeConfig#chatCompletionsUri()} with the configured
  * model, temperature and {@code max_tokens}, and one user message whose content is an

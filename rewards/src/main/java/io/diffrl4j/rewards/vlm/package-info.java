@@ -11,7 +11,7 @@
  *       answers and which of them held no score.</li>
  * </ul>
  *
- * <p>The wire format is REWARDS.md's: one user message holding an {@code image_url} part (a
+ * <p>The wire format is docs/REWARDS.md's: one user message holding an {@code image_url} part (a
  * {@code data:image;base64,} PNG) and a {@code text} part, temperature 0 by default. Needs only the
  * JDK's HTTP client, javax.imageio and Jackson.
  */

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The rule of REWARDS.md "OCR" against hand-computed cases. */
+/** The rule of docs/REWARDS.md "OCR" against hand-computed cases. */
 class OcrRuleTest {
     @Test
     void levenshteinMatchesHandComputedDistances() {
