@@ -262,7 +262,7 @@ public final class ShapesComparison {
                 }
                 b.append(" |\n");
             }
-            b.append('\n').append(inWords(curves, plan.seeds().size())).append('\n');
+            b.append('\n').append(inWords(curves, plan.seeds().size()));
             b.append("\n![").append(task.cliName()).append("](results/").append(figure).append(")\n\n");
         }
         Files.createDirectories(plan.report().toAbsolutePath().getParent());
@@ -329,18 +329,19 @@ public final class ShapesComparison {
     private static void figure(ShapesTask task, Map<String, Curves> curves, int evalImages, Path file) throws IOException {
         Curves any = curves.values().iterator().next();
         int w = ShapesReport.window(any.trainEpochs().length);
-        LineChart proxy = new LineChart(task.cliName() + ": proxy (" + task.proxyLabel() + ", training samples, " + w
-                + "-epoch average)", "epoch", "proxy").integerX();
-        LineChart gold = new LineChart(task.cliName() + ": gold strict pass rate (held-out)", "epoch", "pass rate")
+        String seeds = ", mean ± SD over seeds";
+        LineChart proxy = new LineChart(task.cliName() + ": proxy (" + task.proxyLabel() + ", training samples), " + w
+                + "-epoch average" + seeds, "epoch", "proxy").integerX();
+        LineChart gold = new LineChart(task.cliName() + ": gold strict pass rate (held-out)" + seeds, "epoch", "pass rate")
                 .integerX().yRange(0, 1);
-        LineChart vendi = new LineChart(task.cliName() + ": Vendi score within a prompt (held-out)", "epoch", "Vendi")
+        LineChart vendi = new LineChart(task.cliName() + ": Vendi score within a prompt (held-out)" + seeds, "epoch", "Vendi")
                 .integerX();
-        LineChart frechet = new LineChart(task.cliName() + ": Frechet distance to real data (held-out, lower is closer)",
-                "epoch", "FD").integerX().yRange(0, Double.NaN);
+        LineChart frechet = new LineChart(task.cliName() + ": Frechet distance to real data (held-out, lower is closer)"
+                + seeds, "epoch", "FD").integerX().yRange(0, Double.NaN);
         boolean unit = true;
         for (Map.Entry<String, Curves> e : curves.entrySet()) {
             Curves c = e.getValue();
-            String name = e.getKey() + " (mean ± SD over seeds)";
+            String name = e.getKey();
             proxy.add(name, c.trainEpochs(), c.proxyTrain(), c.proxyTrainSpread());
             unit &= Arrays.stream(c.proxyTrain()).filter(Double::isFinite).allMatch(v -> v >= 0 && v <= 1);
             gold.add(name, c.evalEpochs(), c.heldOut().get("gold_strict_pass_rate"), c.heldOutSpread().get("gold_strict_pass_rate"));
