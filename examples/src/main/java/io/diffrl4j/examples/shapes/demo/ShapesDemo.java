@@ -45,7 +45,8 @@ import java.util.Map;
  * (held-out: gold strict pass rate on the evaluation prompts, the proxy on the same images,
  * within-prompt Vendi diversity, Frechet distance of embeddings to real data), learning curves
  * ({@code curves-*.png}), image grids of the same prompts and seeds before and after
- * ({@code before.png}, {@code after.png}), and {@code summary.md}. {@code --reward} trains on any
+ * ({@code before.png}, {@code after.png}: a row per prompt, captioned, in the order of {@code
+ * prompts.txt}), and {@code summary.md} (what changed, in words, with intervals). {@code --reward} trains on any
  * reward by name instead of the task's ({@link ExampleRewards}: {@code jpeg}, or {@code
  * geneval=http://127.0.0.1:18085} with a {@code ShapesGenEvalServer} running), the checker staying
  * the gold.
