@@ -2,6 +2,7 @@ package io.diffrl4j.examples.sd35;
 
 import io.diffrl4j.examples.report.LineChart;
 import io.diffrl4j.examples.report.MetricsCsv;
+import io.diffrl4j.examples.report.TrainingCurve;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,31 +48,42 @@ final class Sd35Report {
             epochs[i] += 1; // a training row describes the epoch that just ended
         }
         double[] reward = train.get(rewardKey);
-        new LineChart("Reward: training samples and held-out prompts", "epoch", o.reward())
-                .add("train (" + rewardKey + ")", epochs, reward)
-                .add("held-out", eval.get("epoch"), eval.get("reward_mean"))
-                .write(o.out().resolve("curves-reward.png"), 900, 420);
+        int w = TrainingCurve.window(reward.length);
+        double[][] ma = TrainingCurve.movingAverage(reward, w);
+        String heldOutSet = o.evalPrompts() + " held-out prompts x " + o.evalImages() + " images";
+        new LineChart("Reward: training samples and held-out prompts (" + heldOutSet + ")", "epoch", o.reward()).integerX()
+                .add("train per epoch (new prompts each epoch)", epochs, reward, null, LineChart.Style.POINTS)
+                .add("train, " + w + "-epoch average ± s.e.", epochs, ma[0], ma[1])
+                .add("held-out (same prompts and noise)", eval.get("epoch"), eval.get("reward_mean"))
+                .write(o.out().resolve("curves-reward.png"), 980, 420);
         double[] kl = train.get("kl");
         if (kl != null) {
-            new LineChart("KL to the reference (per epoch mean)", "epoch", "KL").add("kl", epochs, kl)
+            new LineChart("KL to the reference (per epoch mean)", "epoch", "KL").integerX().yRange(0, Double.NaN)
+                    .add("kl", epochs, kl)
                     .write(o.out().resolve("curves-kl.png"), 900, 320);
         }
         double[] held = eval.get("reward_mean");
+        double[] evalEpochs = eval.get("epoch");
         StringBuilder b = new StringBuilder();
         b.append("# SD3.5 fine-tune: ").append(o.method()).append(" on `").append(o.reward()).append("`\n\n");
         b.append(String.format(Locale.ROOT, "%s, %d epochs of %d prompts x %d images at %d px, seed %d, %.0f s.%n%n",
                 o.model(), o.epochs(), o.promptsPerEpoch(), o.groupSize(), o.resolution(), o.seed(), seconds));
-        b.append("| metric | start | end |\n|---|---|---|\n");
-        b.append(String.format(Locale.ROOT, "| reward on training samples (first / last epoch) | %.4g | %.4g |%n", reward[0],
-                reward[reward.length - 1]));
-        b.append(String.format(Locale.ROOT, "| reward on the held-out prompts (before / after) | %.4g | %.4g |%n", held[0],
-                held[held.length - 1]));
+        b.append("## What changed\n\n");
+        double change = held[held.length - 1] - held[0];
+        b.append(String.format(Locale.ROOT, "- **Held-out reward** (`%s`, mean over the %s, the same noise before and "
+                + "after, Euler ODE with %d steps): %s at epoch 0 (the starting policy) -> %s at epoch %d, change %s (%s). "
+                + "No interval: the run records only the held-out mean, not the per-prompt scores a paired interval needs, "
+                + "so read a change as real only when it is large against the training reward's spread below.%n",
+                o.reward(), heldOutSet, o.evalSteps(), TrainingCurve.num(held[0]), TrainingCurve.num(held[held.length - 1]),
+                Math.round(evalEpochs[evalEpochs.length - 1]), TrainingCurve.signed(change),
+                change > 0 ? "rose" : change < 0 ? "fell" : "unchanged"));
+        b.append("- ").append(TrainingCurve.describe("**Training reward** (on the training samples; each epoch draws "
+                + o.promptsPerEpoch() + " prompts, so single epochs differ by their prompts", reward)).append('\n');
         if (kl != null) {
-            b.append(String.format(Locale.ROOT, "| KL to the reference (first / last epoch) | %.4g | %.4g |%n", kl[0],
-                    kl[kl.length - 1]));
+            double[][] klw = TrainingCurve.movingAverage(kl, w);
+            b.append(String.format(Locale.ROOT, "- **KL to the reference**, mean of the last %d epochs: %s ± %s (s.e.).%n", w,
+                    TrainingCurve.num(klw[0][kl.length - 1]), TrainingCurve.num(klw[1][kl.length - 1])));
         }
-        b.append(String.format(Locale.ROOT, "%nHeld-out: %d prompts x %d images with fixed seeds, Euler ODE with %d steps.%n",
-                o.evalPrompts(), o.evalImages(), o.evalSteps()));
         b.append("\nFiles: `config.json` (options and plan), `metrics.csv` / `metrics.jsonl` (training), `eval.csv`, "
                 + "`curves-*.png`, `before.png` / `after.png` (the same prompts and seeds), `checkpoints/` (resume with "
                 + "`--resume`), `lora/peft/` (PEFT adapter) and `lora/diffusers/pytorch_lora_weights.safetensors` "

@@ -82,7 +82,10 @@ class Sd35FinetuneTest {
     void crdRunsThroughTheSameCommandAndANextRunStartsFromItsLora() throws Exception {
         Path out = tmp.resolve("crd");
         run(Sd35Options.parse(args(out, "crd", 1)));
-        assertTrue(Files.readString(out.resolve("summary.md")).startsWith("# SD3.5 fine-tune: crd on `jpeg`"));
+        String summary = Files.readString(out.resolve("summary.md"));
+        assertTrue(summary.startsWith("# SD3.5 fine-tune: crd on `jpeg`"), summary);
+        assertTrue(summary.contains("\n## What changed\n\n- **Held-out reward** (`jpeg`, mean over the "), summary);
+        assertTrue(summary.contains("- **Training reward** (on the training samples; each epoch draws "), summary);
         Path diffusersFile = out.resolve("lora/diffusers/pytorch_lora_weights.safetensors");
         assertTrue(Files.exists(diffusersFile));
 

@@ -2,6 +2,7 @@ package io.diffrl4j.examples.shapes.demo;
 
 import io.diffrl4j.examples.report.LineChart;
 import io.diffrl4j.examples.report.MetricsCsv;
+import io.diffrl4j.examples.report.PairedBootstrap;
 import io.diffrl4j.examples.shapes.PromptGrammar;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -156,9 +157,15 @@ public final class ShapesComparison {
         writeReport(plan);
     }
 
-    /** Per method, the curves of one task averaged over seeds, with their spread at the end. */
-    record Curves(double[] trainEpochs, double[] proxyTrain, double[] evalEpochs, Map<String, double[]> heldOut,
-            Map<String, double[]> lastBySeed, Map<String, double[]> firstBySeed) {}
+    /**
+     * Per method, the curves of one task averaged over seeds with their standard deviation over
+     * seeds, and each seed's first and last values. The training proxy is each seed's moving
+     * average over {@link ShapesReport#window} epochs (every epoch draws other prompts), and its
+     * first and last values are the first and last windows.
+     */
+    record Curves(double[] trainEpochs, double[] proxyTrain, double[] proxyTrainSpread, double[] evalEpochs,
+            Map<String, double[]> heldOut, Map<String, double[]> heldOutSpread, Map<String, double[]> lastBySeed,
+            Map<String, double[]> firstBySeed) {}
 
     static Curves read(Plan plan, ShapesTask task, String method) throws IOException {
         List<Map<String, double[]>> train = new ArrayList<>();
@@ -173,21 +180,29 @@ public final class ShapesComparison {
             trainEpochs[i] += 1;
         }
         Map<String, double[]> heldOut = new LinkedHashMap<>();
+        Map<String, double[]> heldOutSpread = new LinkedHashMap<>();
         Map<String, double[]> last = new LinkedHashMap<>();
         Map<String, double[]> first = new LinkedHashMap<>();
-        List<String> keys = new ArrayList<>(HELD_OUT);
-        for (String k : keys) {
+        for (String k : HELD_OUT) {
             heldOut.put(k, mean(eval, k));
+            heldOutSpread.put(k, spread(eval, k));
             last.put(k, eval.stream().mapToDouble(e -> e.get(k)[e.get(k).length - 1]).toArray());
             first.put(k, eval.stream().mapToDouble(e -> e.get(k)[0]).toArray());
         }
         String proxyKey = task.metricKey();
-        last.put("proxy_train", train.stream().mapToDouble(t -> tailMean(t.get(proxyKey), 3)).toArray());
-        first.put("proxy_train", train.stream().mapToDouble(t -> t.get(proxyKey)[0]).toArray());
-        if (train.stream().allMatch(t -> t.containsKey("kl"))) {
-            last.put("kl", train.stream().mapToDouble(t -> tailMean(t.get("kl"), 3)).toArray());
+        int w = ShapesReport.window(trainEpochs.length);
+        List<Map<String, double[]>> smooth = new ArrayList<>();
+        for (Map<String, double[]> t : train) {
+            smooth.add(Map.of(proxyKey, ShapesReport.movingAverage(t.get(proxyKey), w)[0]));
         }
-        return new Curves(trainEpochs, mean(train, proxyKey), eval.get(0).get("epoch"), heldOut, last, first);
+        last.put("proxy_train", smooth.stream().mapToDouble(t -> t.get(proxyKey)[t.get(proxyKey).length - 1]).toArray());
+        first.put("proxy_train", smooth.stream().mapToDouble(t -> t.get(proxyKey)[Math.min(w, t.get(proxyKey).length) - 1])
+                .toArray());
+        if (train.stream().allMatch(t -> t.containsKey("kl"))) {
+            last.put("kl", train.stream().mapToDouble(t -> tailMean(t.get("kl"), w)).toArray());
+        }
+        return new Curves(trainEpochs, mean(smooth, proxyKey), spread(smooth, proxyKey), eval.get(0).get("epoch"), heldOut,
+                heldOutSpread, last, first);
     }
 
     static void writeReport(Plan plan) throws IOException {
@@ -195,29 +210,35 @@ public final class ShapesComparison {
         StringBuilder b = new StringBuilder();
         b.append("# Shapes world: every method on both tasks\n\n");
         ShapesDemo.Options any = plan.options(plan.tasks().get(0), plan.methods().get(0), plan.seeds().get(0));
+        int w = ShapesReport.window(plan.epochs());
+        String heldOut = heldOut(any);
         b.append(String.format(Locale.ROOT, "Made by `%s` (via `bin/compare`). Every run: %d epochs of %d prompts x %d "
                 + "images (%d sampled images, the same budget for every method), the demo's settings otherwise (%s). "
-                + "Seeds %s. Held-out numbers: %d evaluation prompts (never trained on) x %d images, fixed noise, "
-                + "Euler ODE with CFG, evaluated every %d epochs. Values are mean ± standard deviation over seeds; "
-                + "proxy (train) is the mean of the last 3 epochs.%n%n", plan.command(), plan.epochs(), any.prompts(),
-                any.groupSize(), plan.epochs() * any.prompts() * any.groupSize(), ShapesMethods.DEVIATIONS,
-                plan.seeds(), any.evalPrompts(), any.evalImages(), any.evalEvery()));
+                + "Seeds %s. Held-out numbers (the same definition as `bin/demo`'s summary): the %s per run (prompts never "
+                + "trained on; noise seed = the run's seed + 1000, so the base model's numbers differ a little by seed), "
+                + "Euler ODE with CFG, evaluated every %d epochs. Values are mean ± standard deviation over seeds. The "
+                + "training proxy draws other prompts every epoch, so it is read as a %d-epoch moving average: its first "
+                + "value is the mean of epochs 1-%d, its end the mean of the last %d epochs (KL likewise).%n%n",
+                plan.command(), plan.epochs(), any.prompts(), any.groupSize(), plan.epochs() * any.prompts() * any.groupSize(),
+                ShapesMethods.DEVIATIONS, plan.seeds(), heldOut, any.evalEvery(), w, w, w));
         for (ShapesTask task : plan.tasks()) {
             Map<String, Curves> curves = new LinkedHashMap<>();
             for (String m : plan.methods()) {
                 curves.put(m, read(plan, task, m));
             }
             String figure = "shapes-" + task.cliName() + ".png";
-            figure(task, curves, figures.resolve(figure));
+            figure(task, curves, plan.evalImages(), figures.resolve(figure));
             b.append("## Task: ").append(task.cliName()).append(" (proxy: ").append(task.proxyLabel())
                     .append(", gold: the checker on held-out prompts)\n\n");
             Curves base = curves.values().iterator().next();
-            b.append(String.format(Locale.ROOT, "Base model before training: gold strict pass rate %s, proxy on held-out "
-                    + "images %s, Vendi %s, Frechet %s.%n%n", stat(base.firstBySeed().get("gold_strict_pass_rate")),
+            b.append(String.format(Locale.ROOT, "Base model before training (%s, mean ± standard deviation over the "
+                    + "seeds' noise): gold strict pass rate %s, proxy on held-out images %s, Vendi %s, Frechet %s.%n%n", heldOut,
+                    stat(base.firstBySeed().get("gold_strict_pass_rate")),
                     stat(base.firstBySeed().get("proxy_mean")), stat(base.firstBySeed().get("vendi_within_prompt")),
                     stat(base.firstBySeed().get("frechet_to_real"))));
-            b.append("| method | proxy (train), first epoch | proxy (train), end | proxy (held-out), end | "
-                    + "gold strict pass rate, end | Vendi within prompt, end | Frechet to real, end | KL, end |\n");
+            b.append("| method | proxy (train), epochs 1-" + w + " | proxy (train), last " + w + " epochs | proxy (held-out), end | "
+                    + "gold strict pass rate (" + any.evalPrompts() + " prompts x " + any.evalImages() + "), end | "
+                    + "Vendi within prompt, end | Frechet to real, end | KL, end |\n");
             b.append("|---|---|---|---|---|---|---|---|\n");
             for (Map.Entry<String, Curves> e : curves.entrySet()) {
                 Curves c = e.getValue();
@@ -241,6 +262,7 @@ public final class ShapesComparison {
                 }
                 b.append(" |\n");
             }
+            b.append('\n').append(inWords(curves, plan.seeds().size()));
             b.append("\n![").append(task.cliName()).append("](results/").append(figure).append(")\n\n");
         }
         Files.createDirectories(plan.report().toAbsolutePath().getParent());
@@ -253,21 +275,84 @@ public final class ShapesComparison {
     /** The heading under which a person's reading of the numbers is kept when the report is regenerated. */
     static final String NOTES = "## What the numbers say";
 
-    private static void figure(ShapesTask task, Map<String, Curves> curves, Path file) throws IOException {
-        LineChart proxy = new LineChart(task.cliName() + ": proxy reward (" + task.proxyLabel() + ", training samples)",
-                "epoch", "proxy");
-        LineChart gold = new LineChart(task.cliName() + ": gold strict pass rate (held-out prompts)", "epoch", "pass rate");
-        LineChart vendi = new LineChart(task.cliName() + ": Vendi score within a prompt (held-out)", "epoch", "Vendi");
-        LineChart frechet = new LineChart(task.cliName() + ": Frechet distance to real data (held-out, lower is closer)",
-                "epoch", "FD");
+    /** The held-out evaluation in words, next to every pass rate. */
+    static String heldOut(ShapesDemo.Options o) {
+        return String.format(Locale.ROOT, "%d held-out evaluation prompts x %d images = %d images", o.evalPrompts(),
+                o.evalImages(), o.evalPrompts() * o.evalImages());
+    }
+
+    /**
+     * One line per held-out metric: which methods moved it beyond the seed noise. A method's
+     * change is called a change when its mean over seeds lies farther from 0 than the two-sided
+     * 95% Student-t value times its standard error over seeds (12.7 for 2 seeds, 4.30 for 3).
+     */
+    static String inWords(Map<String, Curves> curves, int seeds) {
+        StringBuilder b = new StringBuilder("In words (change from each run's own base evaluation; a change counts when its "
+                + "mean over the " + seeds + " seeds is beyond the 95% t-interval of their spread):\n\n");
+        Map<String, String> names = Map.of("gold_strict_pass_rate", "gold strict pass rate", "proxy_mean", "proxy (held-out)",
+                "vendi_within_prompt", "Vendi within prompt", "frechet_to_real", "Frechet to real (lower is closer)");
+        for (String k : HELD_OUT) {
+            List<String> up = new ArrayList<>();
+            List<String> down = new ArrayList<>();
+            for (Map.Entry<String, Curves> e : curves.entrySet()) {
+                double[] d = change(e.getValue(), k);
+                double m = Arrays.stream(d).average().orElse(Double.NaN);
+                double se = d.length < 2 ? Double.POSITIVE_INFINITY : PairedBootstrap.standardDeviation(d) / Math.sqrt(d.length);
+                if (Math.abs(m) > tCritical(d.length - 1) * se) {
+                    (m > 0 ? up : down).add(e.getKey() + String.format(Locale.ROOT, " (%+.3f)", m));
+                }
+            }
+            b.append("- ").append(names.get(k)).append(": ");
+            if (up.isEmpty() && down.isEmpty()) {
+                b.append(seeds < 2 ? "one seed: no spread to judge a change by" : "no method moved it beyond the seed noise");
+            } else {
+                b.append(up.isEmpty() ? "" : "rose for " + String.join(", ", up))
+                        .append(!up.isEmpty() && !down.isEmpty() ? "; " : "")
+                        .append(down.isEmpty() ? "" : "fell for " + String.join(", ", down));
+                List<String> rest = new ArrayList<>(curves.keySet());
+                rest.removeIf(m -> up.stream().anyMatch(u -> u.startsWith(m + " ")) || down.stream().anyMatch(u -> u.startsWith(m + " ")));
+                if (!rest.isEmpty()) {
+                    b.append("; within the seed noise for ").append(String.join(", ", rest));
+                }
+            }
+            b.append(".\n");
+        }
+        return b.toString();
+    }
+
+    /** The two-sided 95% Student-t quantile; infinite for no degrees of freedom. */
+    static double tCritical(int dof) {
+        double[] t = {Double.POSITIVE_INFINITY, 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228};
+        return dof < t.length ? t[Math.max(0, dof)] : 1.96 + 2.4 / dof; // within 0.01 of the exact value beyond 10
+    }
+
+    private static void figure(ShapesTask task, Map<String, Curves> curves, int evalImages, Path file) throws IOException {
+        Curves any = curves.values().iterator().next();
+        int w = ShapesReport.window(any.trainEpochs().length);
+        String seeds = ", mean ± SD over seeds";
+        LineChart proxy = new LineChart(task.cliName() + ": proxy (" + task.proxyLabel() + ", training samples), " + w
+                + "-epoch average" + seeds, "epoch", "proxy").integerX();
+        LineChart gold = new LineChart(task.cliName() + ": gold strict pass rate (held-out)" + seeds, "epoch", "pass rate")
+                .integerX().yRange(0, 1);
+        LineChart vendi = new LineChart(task.cliName() + ": Vendi score within a prompt (held-out)" + seeds, "epoch", "Vendi")
+                .integerX();
+        LineChart frechet = new LineChart(task.cliName() + ": Frechet distance to real data (held-out, lower is closer)"
+                + seeds, "epoch", "FD").integerX().yRange(0, Double.NaN);
+        boolean unit = true;
         for (Map.Entry<String, Curves> e : curves.entrySet()) {
             Curves c = e.getValue();
-            proxy.add(e.getKey(), c.trainEpochs(), c.proxyTrain());
-            gold.add(e.getKey(), c.evalEpochs(), c.heldOut().get("gold_strict_pass_rate"));
-            vendi.add(e.getKey(), c.evalEpochs(), c.heldOut().get("vendi_within_prompt"));
-            frechet.add(e.getKey(), c.evalEpochs(), c.heldOut().get("frechet_to_real"));
+            String name = e.getKey();
+            proxy.add(name, c.trainEpochs(), c.proxyTrain(), c.proxyTrainSpread());
+            unit &= Arrays.stream(c.proxyTrain()).filter(Double::isFinite).allMatch(v -> v >= 0 && v <= 1);
+            gold.add(name, c.evalEpochs(), c.heldOut().get("gold_strict_pass_rate"), c.heldOutSpread().get("gold_strict_pass_rate"));
+            vendi.add(name, c.evalEpochs(), c.heldOut().get("vendi_within_prompt"), c.heldOutSpread().get("vendi_within_prompt"));
+            frechet.add(name, c.evalEpochs(), c.heldOut().get("frechet_to_real"), c.heldOutSpread().get("frechet_to_real"));
         }
-        LineChart.writeGrid(List.of(proxy, gold, vendi, frechet), 2, 640, 360, file);
+        if (unit) {
+            proxy.yRange(0, 1); // both tasks' proxies are scores in [0, 1]
+        }
+        vendi.yRange(1, evalImages); // its whole scale: from identical images to all different
+        LineChart.writeGrid(List.of(proxy, gold, vendi, frechet), 2, 760, 380, file);
     }
 
     private static double[] mean(List<Map<String, double[]>> runs, String key) {
@@ -281,6 +366,15 @@ public final class ShapesComparison {
             for (int i = 0; i < out.length; i++) {
                 out[i] += v[i] / runs.size();
             }
+        }
+        return out;
+    }
+
+    private static double[] spread(List<Map<String, double[]>> runs, String key) {
+        double[] out = new double[runs.get(0).get(key).length];
+        for (int i = 0; i < out.length; i++) {
+            final int at = i;
+            out[i] = PairedBootstrap.standardDeviation(runs.stream().mapToDouble(r -> r.get(key)[at]).toArray());
         }
         return out;
     }

@@ -15,7 +15,6 @@ import io.diffrl4j.core.train.Trainer;
 import io.diffrl4j.core.train.TrainerConfig;
 import io.diffrl4j.core.train.TrainingListener;
 import io.diffrl4j.examples.ExampleRewards;
-import io.diffrl4j.examples.report.ImageGrid;
 import io.diffrl4j.examples.report.MetricsCsv;
 import io.diffrl4j.examples.shapes.PromptGrammar;
 import io.diffrl4j.examples.shapes.ShapesDataset;
@@ -46,7 +45,8 @@ import java.util.Map;
  * (held-out: gold strict pass rate on the evaluation prompts, the proxy on the same images,
  * within-prompt Vendi diversity, Frechet distance of embeddings to real data), learning curves
  * ({@code curves-*.png}), image grids of the same prompts and seeds before and after
- * ({@code before.png}, {@code after.png}), and {@code summary.md}. {@code --reward} trains on any
+ * ({@code before.png}, {@code after.png}: a row per prompt, captioned, in the order of {@code
+ * prompts.txt}), and {@code summary.md} (what changed, in words, with intervals). {@code --reward} trains on any
  * reward by name instead of the task's ({@link ExampleRewards}: {@code jpeg}, or {@code
  * geneval=http://127.0.0.1:18085} with a {@code ShapesGenEvalServer} running), the checker staying
  * the gold.
@@ -56,8 +56,11 @@ import java.util.Map;
  * </pre>
  */
 public final class ShapesDemo {
-    /** Default prompts and images per prompt of the held-out evaluation. */
-    static final int EVAL_PROMPTS = 12;
+    /**
+     * Default prompts and images per prompt of the held-out evaluation: all 33 evaluation prompts x
+     * 3 images, as the comparison (one definition of the held-out pass rate everywhere).
+     */
+    static final int EVAL_PROMPTS = PromptGrammar.evaluationPrompts().size();
     static final int EVAL_IMAGES = 3;
     /** AdamW's learning rate on the LoRA unless {@code --lr} says otherwise. */
     public static final double DEFAULT_LEARNING_RATE = 2e-3;
@@ -237,13 +240,15 @@ public final class ShapesDemo {
                 .optLearningRate(o.learningRate()).optSeed(o.seed()).build();
         Map<String, List<Double>> eval = new LinkedHashMap<>();
         String proxyKey;
+        List<ShapesReport.Change> changes;
         try (NDManager root = NDManager.newBaseManager(); ShapesModel model = ShapesModel.pretrained(root)) {
             RewardFunction proxy = o.proxy(root);
             try {
                 proxyKey = "reward/" + proxy.name() + "/mean";
                 writeConfig(o, config, method);
                 Evaluation before = evaluate(model, evalPrompts, o, embedder, realFeatures, proxy);
-                ImageGrid.write(before.result().images(), o.evalImages() * 4, 4, o.out().resolve("before.png"));
+                ShapesReport.prompts(o.out(), evalPrompts, o.evalImages());
+                ShapesReport.grid(o.out().resolve("before.png"), "before (epoch 0)", before.result(), o.evalImages());
                 record(eval, 0, before);
                 Evaluation[] last = {before};
                 TrainingListener evaluator = new TrainingListener() {
@@ -269,7 +274,9 @@ public final class ShapesDemo {
                         .build()) {
                     trainer.trainUntil(o.epochs());
                 }
-                ImageGrid.write(last[0].result().images(), o.evalImages() * 4, 4, o.out().resolve("after.png"));
+                ShapesReport.grid(o.out().resolve("after.png"), "after (epoch " + o.epochs() + ")", last[0].result(),
+                        o.evalImages());
+                changes = ShapesReport.changes(o, before, last[0], realFeatures);
             } finally {
                 if (o.reward() != null) {
                     RewardRegistry.close(proxy); // the task's own proxy is freed with root
@@ -277,24 +284,32 @@ public final class ShapesDemo {
             }
         }
         MetricsCsv.write(o.out().resolve("eval.csv"), eval);
-        ShapesReport.curves(o.out(), o.proxyLabel(), proxyKey, eval);
-        return ShapesReport.summary(o, proxyKey, eval, ShapesMethods.DEVIATIONS, (System.nanoTime() - t0) / 1e9);
+        ShapesReport.curves(o.out(), o.proxyLabel(), proxyKey, eval, o.evalPrompts(), o.evalImages());
+        return ShapesReport.summary(o, proxyKey, eval, ShapesMethods.DEVIATIONS, (System.nanoTime() - t0) / 1e9, changes);
     }
 
-    /** Held-out numbers of one evaluation. */
-    record Evaluation(ShapesEvaluation.Result result, double proxy, double vendi, double frechet) {}
+    /**
+     * Held-out numbers of one evaluation, with the per-image proxy scores and embeddings that the
+     * summary's per-prompt intervals resample.
+     */
+    record Evaluation(ShapesEvaluation.Result result, double[] proxyScores, float[][] features, double vendi, double frechet) {
+        /** @return the proxy's mean over the held-out images */
+        double proxy() {
+            return Arrays.stream(proxyScores).average().orElseThrow();
+        }
+    }
 
     private static Evaluation evaluate(ShapesModel model, List<Prompt> prompts, Options o, ImageEmbedder embedder,
             float[][] real, RewardFunction proxy) {
         ShapesEvaluation.Result r = ShapesEvaluation.run(model, prompts, o.evalImages(), o.seed() + 1000);
         float[][] f = embed(embedder, r.images());
-        double proxyMean;
+        double[] proxyScores;
         try {
-            proxyMean = Arrays.stream(proxy.score(r.images(), r.prompts())).average().orElseThrow();
+            proxyScores = proxy.score(r.images(), r.prompts());
         } catch (Exception e) {
             throw new IllegalStateException("the proxy reward failed on the held-out images: " + e, e);
         }
-        return new Evaluation(r, proxyMean, VendiScore.withinGroups(f, o.evalImages()), FrechetDistance.compute(f, real));
+        return new Evaluation(r, proxyScores, f, VendiScore.withinGroups(f, o.evalImages()), FrechetDistance.compute(f, real));
     }
 
     /**

@@ -36,8 +36,8 @@ class ShapesComparisonTest {
         assertTrue(report.contains("(4 sampled images, the same budget for every method)"), report);
         for (ShapesTask t : ShapesTask.values()) {
             BufferedImage fig = ImageIO.read(dir.resolve("out/results/shapes-" + t.cliName() + ".png").toFile());
-            assertEquals(2 * 640, fig.getWidth());
-            assertEquals(2 * 360, fig.getHeight());
+            assertEquals(2 * 760, fig.getWidth());
+            assertEquals(2 * 380, fig.getHeight());
         }
 
         // A person's reading survives regeneration; finished runs are not run again.
@@ -47,6 +47,49 @@ class ShapesComparisonTest {
         ShapesComparison.run(plan, new PrintStream(log, true, StandardCharsets.UTF_8));
         assertEquals(4, log.toString(StandardCharsets.UTF_8).lines().filter(l -> l.endsWith("done before")).count());
         assertTrue(Files.readString(plan.report()).endsWith(ShapesComparison.NOTES + "\n\nGARDO kept diversity.\n"));
+    }
+
+    /**
+     * The report generator alone, on synthetic run folders (no training): gardo raises the gold by
+     * 0.1 on every seed, crd moves it by +-0.05 at random; the training proxy of every run is a
+     * saw-tooth whose first and last epochs differ but whose windows do not.
+     */
+    @Test
+    void theReportReadsRunFoldersAndSaysWhatMovedBeyondTheSeedNoise(@TempDir Path dir) throws Exception {
+        ShapesComparison.Plan plan = new ShapesComparison.Plan(9, 8, 8, 33, 3, List.of(1L, 2L, 3L),
+                List.of(ShapesTask.GENEVAL), List.of("gardo", "crd"), dir.resolve("runs"), dir.resolve("RESULTS.md"), "test");
+        double[] crd = {0.05, -0.05, 0.02};
+        for (long seed = 1; seed <= 3; seed++) {
+            for (String method : plan.methods()) {
+                Path run = plan.options(ShapesTask.GENEVAL, method, seed).out();
+                Files.createDirectories(run);
+                StringBuilder train = new StringBuilder("epoch,reward/geneval/mean,kl\n");
+                for (int e = 0; e < 9; e++) {
+                    train.append(e).append(',').append(e % 3 == 0 ? 0.4 : e % 3 == 1 ? 0.6 : 0.5).append(",0.001\n");
+                }
+                Files.writeString(run.resolve("metrics.csv"), train.toString());
+                double base = 0.40 + 0.01 * seed;
+                double gold = base + (method.equals("gardo") ? 0.1 : crd[(int) seed - 1]);
+                Files.writeString(run.resolve("eval.csv"), "epoch,gold_strict_pass_rate,gold_mean_score,proxy_mean,"
+                        + "vendi_within_prompt,frechet_to_real\n"
+                        + "0," + base + ",0.6,0.6,2.6,0.3\n5," + (base + gold) / 2 + ",0.6,0.6,2.6,0.3\n9," + gold
+                        + ",0.6,0.6,2.6,0.3\n");
+            }
+        }
+        ShapesComparison.writeReport(plan);
+        String report = Files.readString(plan.report());
+        assertTrue(report.contains("the 33 held-out evaluation prompts x 3 images = 99 images per run"), report);
+        assertTrue(report.contains("Base model before training (33 held-out evaluation prompts x 3 images = 99 images, "
+                + "mean ± standard deviation over the seeds' noise): gold strict pass rate 0.420 ± 0.010"), report);
+        // windows of 3 epochs: (0.4 + 0.6 + 0.5) / 3 at both ends, not 0.4 against 0.5
+        assertTrue(report.contains("| gardo | 0.500 ± 0.000 | 0.500 ± 0.000 | "), report);
+        assertTrue(report.contains("- gold strict pass rate: rose for gardo (+0.100); within the seed noise for crd.\n"),
+                report);
+        assertTrue(report.contains("- Vendi within prompt: no method moved it beyond the seed noise.\n"), report);
+        BufferedImage fig = ImageIO.read(dir.resolve("results/shapes-geneval.png").toFile());
+        assertEquals(2 * 760, fig.getWidth());
+        assertEquals(4.303, ShapesComparison.tCritical(2), 0.0);
+        assertEquals(2.042, ShapesComparison.tCritical(30), 0.005);
     }
 
     @Test

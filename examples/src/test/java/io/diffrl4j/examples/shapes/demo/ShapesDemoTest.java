@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import io.diffrl4j.examples.shapes.PromptGrammar;
 import io.diffrl4j.examples.shapes.server.ShapesGenEvalServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ShapesDemoTest {
     private static final List<String> FILES = List.of("config.json", "metrics.csv", "metrics.jsonl", "eval.csv",
             "curves-reward.png", "curves-kl.png", "curves-diversity.png", "curves-frechet.png", "before.png", "after.png",
-            "summary.md");
+            "summary.md", "prompts.txt");
 
     @Test
     void everyMethodWritesTheWholeReport(@TempDir Path dir) throws Exception {
@@ -36,6 +37,14 @@ class ShapesDemoTest {
             assertEquals(2, Files.readAllLines(out.resolve("metrics.csv")).size(), method);
             assertEquals(3, Files.readAllLines(out.resolve("eval.csv")).size(), method);
             assertTrue(console.toString(StandardCharsets.UTF_8).startsWith("epoch 1/1 ["), method);
+            String text = Files.readString(summary);
+            assertTrue(text.contains("- **gold: strict GenEval pass rate** "), text);
+            assertTrue(text.contains("2 held-out evaluation prompts x 2 images = 4 images"), text);
+            assertTrue(text.contains("In short: better: "), text);
+            assertTrue(!text.contains("gold: mean GenEval partial score"), "the proxy is that score on this task: " + text);
+            assertEquals(List.of("# held-out evaluation prompts (never trained on), in the row order of before.png / after.png; "
+                    + "2 images each", "1. " + PromptGrammar.evaluationPrompts().get(0).text(),
+                    "2. " + PromptGrammar.evaluationPrompts().get(1).text()), Files.readAllLines(out.resolve("prompts.txt")));
         }
     }
 
@@ -54,6 +63,8 @@ class ShapesDemoTest {
         double proxy = Double.parseDouble(eval.get(1).split(",")[3]);
         assertTrue(proxy > 0 && proxy < 1, eval.get(1));
         assertTrue(Files.readString(out.resolve("config.json")).contains("\"task\" : \"reward-model\""));
+        // the proxy is not the checker here: the gold's mean score has its own line
+        assertTrue(Files.readString(out.resolve("summary.md")).contains("- **gold: mean GenEval partial score** "));
     }
 
     @Test
