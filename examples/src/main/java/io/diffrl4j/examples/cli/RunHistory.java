@@ -93,7 +93,33 @@ public final class RunHistory {
             if (!key.equals("epochs") && !String.valueOf(now.get(key)).equals(String.valueOf(before.get(key)))) {
                 throw new IllegalArgumentException("cannot resume " + configFile.getParent() + ": it was run with " + key
                         + " " + before.get(key) + ", this command asks for " + now.get(key)
-                        + "; use another --out, or --overwrite to replace it");
+                        + "; use another output folder, or --overwrite to replace it");
+            }
+        }
+    }
+
+    /**
+     * Deletes every checkpoint of a trainer's folder but the one {@code latest} names: a run
+     * checkpointed after every epoch resumes from its last one only, and keeping them all costs a
+     * LoRA and its optimizer state per epoch.
+     *
+     * @param checkpoints the trainer's checkpoint folder
+     * @throws IOException when a checkpoint cannot be deleted
+     */
+    public static void keepLatestCheckpoint(Path checkpoints) throws IOException {
+        Path latest = checkpoints.resolve("latest");
+        if (!Files.exists(latest)) {
+            return;
+        }
+        String keep = Files.readString(latest).trim();
+        try (Stream<Path> s = Files.list(checkpoints)) {
+            for (Path old : s.filter(p -> Files.isDirectory(p) && p.getFileName().toString().startsWith("checkpoint-")
+                    && !p.getFileName().toString().equals(keep)).toList()) {
+                try (Stream<Path> walk = Files.walk(old)) {
+                    for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                        Files.delete(p);
+                    }
+                }
             }
         }
     }

@@ -346,6 +346,16 @@ public final class ShapesDemo {
                         .addListener(new MetricsLogger(o.out()))
                         .addListener(evaluator)
                         .addListener(new CheckpointListener(checkpoints, 1))
+                        .addListener(new TrainingListener() {
+                            @Override
+                            public void onEpochEnd(Trainer trainer, EpochReport report) {
+                                try {
+                                    RunHistory.keepLatestCheckpoint(checkpoints);
+                                } catch (IOException e) {
+                                    throw new UncheckedIOException(e);
+                                }
+                            }
+                        })
                         .addListener(new ConsoleProgress(console, o.epochs()))
                         .build()) {
                     if (resuming) {

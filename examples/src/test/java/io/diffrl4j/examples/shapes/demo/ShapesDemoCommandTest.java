@@ -113,8 +113,10 @@ class ShapesDemoCommandTest {
 
         IllegalArgumentException other = assertThrows(IllegalArgumentException.class, () -> ShapesDemo.run(
                 new ShapesDemo.Options("gardo", ShapesTask.GENEVAL, 3, 4, stopped, 1, 2, 2, 2, 2), quiet(), true));
-        assertEquals("cannot resume " + stopped + ": it was run with seed 3, this command asks for 4; use another --out, "
-                + "or --overwrite to replace it", other.getMessage());
+        assertEquals("cannot resume " + stopped + ": it was run with seed 3, this command asks for 4; use another output "
+                + "folder, or --overwrite to replace it", other.getMessage());
+        assertEquals(List.of("checkpoint-2", "latest"), CommandResult.contents(stopped.resolve("checkpoints")).stream()
+                .filter(f -> !f.contains("/")).toList(), "only the latest checkpoint is kept");
     }
 
     private static ShapesDemo.Options tiny(Path out, int epochs) {
