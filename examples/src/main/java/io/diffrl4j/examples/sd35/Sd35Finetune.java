@@ -28,7 +28,11 @@ import io.diffrl4j.core.train.MetricsLogger;
 import io.diffrl4j.core.train.Trainer;
 import io.diffrl4j.core.train.TrainerConfig;
 import io.diffrl4j.core.train.TrainingListener;
+import io.diffrl4j.core.train.tensorboard.EventFileWriter;
+import io.diffrl4j.core.train.tensorboard.TensorBoardLogger;
 import io.diffrl4j.core.vae.AutoencoderKL;
+import io.diffrl4j.examples.cli.Arguments;
+import io.diffrl4j.examples.cli.OutputFolder;
 import io.diffrl4j.examples.report.ImageGrid;
 import io.diffrl4j.rewards.clip.ClipImageEmbedder;
 import io.diffrl4j.rewards.registry.RewardRegistry;
@@ -53,9 +57,14 @@ import org.slf4j.LoggerFactory;
  * optimizer state) and otherwise on the CPU in fp32.
  *
  * <pre>
- * sd35-finetune --model /models/stable-diffusion-3.5-medium --method gardo --reward ocr \
- *     --prompts ocr/train.txt --out runs/ocr-gardo [--dry-run] [--resume] [--config run.json]
+ * bin/sd35-finetune --model /models/stable-diffusion-3.5-medium --method gardo --reward ocr \
+ *     --prompts ocr/train.txt --out runs/ocr-gardo [--dry-run] [--resume | --overwrite] [--config run.json]
  * </pre>
+ *
+ * {@code --help} lists every option with its description and SD3.5-Medium default (docs/ALGORITHMS.md
+ * sections 7.7 and 9). With no {@code --auxiliary-rewards}, GARDO's gate compares the reward with
+ * {@value Sd35Options#DEFAULT_AUXILIARY_REWARDS}, which needs no weights (the paper's Aesthetic and
+ * ImageReward need theirs: {@code --auxiliary-rewards aesthetic=DIR}).
  *
  * <p>The run: the plan ({@link Sd35Plan}, which {@code --dry-run} prints and stops at); every
  * prompt encoded once and cached, the text encoders released; the transformer and VAE loaded;
@@ -69,26 +78,58 @@ public final class Sd35Finetune {
 
     private Sd35Finetune() {}
 
-    /** @param args see the class comment and {@link Sd35Options#usage()} */
-    public static void main(String[] args) throws Exception {
-        Sd35Options options;
-        try {
-            options = Sd35Options.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.err.print(Sd35Options.usage());
-            System.exit(2);
-            return;
-        }
-        try {
-            Path summary = run(options, System.out);
-            if (summary != null) {
-                System.out.println(Files.readString(summary));
-                System.out.println("Report written to " + options.out().toAbsolutePath());
+    /** @param args see {@code bin/sd35-finetune --help} */
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err, Path.of("").toAbsolutePath()));
+    }
+
+    /**
+     * The command: parses, checks the output folder (not for a dry run, which writes nothing),
+     * trains, prints the summary.
+     *
+     * @param args the command line
+     * @param out where the plan, the progress, the summary and the usage go
+     * @param err where errors go
+     * @param cwd the directory relative paths resolve against
+     * @return the exit status: 0 done (or help, or a dry run), 1 a failure, 2 a usage error
+     */
+    public static int run(String[] args, PrintStream out, PrintStream err, Path cwd) {
+        return Sd35Options.COMMAND_LINE.execute(args, cwd, out, err, parsed -> {
+            Arguments a = Sd35Options.withConfig(parsed);
+            Sd35Options o = Sd35Options.of(a);
+            if (!o.dryRun()) {
+                OutputFolder.Mode mode = OutputFolder.check(a, "out", o.out());
+                requireInputs(o); // before the output folder is made, so that a typo leaves nothing behind
+                OutputFolder.prepare(o.out(), mode, a.cwd());
             }
-        } catch (IOException | IllegalArgumentException | IllegalStateException e) {
-            System.err.println("sd35-finetune: " + e.getMessage());
-            System.exit(1);
+            Path summary = run(o, out);
+            if (summary != null) {
+                out.println(Files.readString(summary));
+                out.println("Report written to " + o.out());
+            }
+            return 0;
+        });
+    }
+
+    private static void requireInputs(Sd35Options o) throws IOException {
+        Map<String, Path> folders = new LinkedHashMap<>();
+        folders.put("--model", o.model());
+        folders.put("--embedder", o.embedder());
+        Map<String, Path> files = new LinkedHashMap<>();
+        files.put("--prompts", o.prompts());
+        files.put("--eval-prompt-file", o.evalPromptFile());
+        for (Map.Entry<String, Path> e : folders.entrySet()) {
+            if (e.getValue() != null && !Files.isDirectory(e.getValue())) {
+                throw new IOException(e.getKey() + " " + e.getValue() + ": no such folder");
+            }
+        }
+        for (Map.Entry<String, Path> e : files.entrySet()) {
+            if (e.getValue() != null && !Files.isRegularFile(e.getValue())) {
+                throw new IOException(e.getKey() + " " + e.getValue() + ": no such file");
+            }
+        }
+        if (o.initLora() != null && !Files.exists(o.initLora())) {
+            throw new IOException("--init-lora " + o.initLora() + ": no such file or folder");
         }
     }
 
@@ -187,8 +228,10 @@ public final class Sd35Finetune {
         Trainer.Builder builder = Trainer.builder(model, method).optConfig(config).setPrompts(prompts).setTextEncoder(text)
                 .optDecoder(vae).setSampleShape(sampleShape).setReward(reward);
         auxiliaries.forEach(builder::addAuxiliaryReward);
-        try (Trainer trainer = builder
+        try (EventFileWriter tensorboard = EventFileWriter.open(o.out());
+                Trainer trainer = builder
                 .addListener(new MetricsLogger(o.out()))
+                .addListener(new TensorBoardLogger(tensorboard))
                 .addListener(new CheckpointListener(checkpoints, o.checkpointEvery()))
                 .addListener(evaluator(o, model, vae, text, evalSampler, evalPrompts, sampleShape, reward, eval, last))
                 .addListener(new ConsoleProgress(console, o.epochs()))
@@ -201,8 +244,9 @@ public final class Sd35Finetune {
                 // the starting policy: the base model (a fresh LoRA adds exactly zero) or --init-lora's
                 Evaluation before = model.adapters().with(AdapterRoles.POLICY,
                         () -> evaluate(o, model, vae, text, evalSampler, evalPrompts, sampleShape, reward));
-                ImageGrid.write(before.images(), o.evalImages() * Math.min(4, evalPrompts.size()), zoom(o),
-                        o.out().resolve("before.png"));
+                writePrompts(o.out(), evalPrompts, o.evalImages());
+                writeGrid(o.out().resolve("before.png"), "before (epoch 0)", before, evalPrompts, o);
+                tensorboard.addImage("eval/samples", 0, Files.readAllBytes(o.out().resolve("before.png")));
                 record(eval, 0, before);
                 Sd35Report.writeEval(o.out(), eval);
             }
@@ -211,8 +255,8 @@ public final class Sd35Finetune {
             // the last epoch was evaluated by the listener, unless a resumed run had none left to train
             Evaluation after = last[0] != null ? last[0] : model.adapters().with(AdapterRoles.POLICY,
                     () -> evaluate(o, model, vae, text, evalSampler, evalPrompts, sampleShape, reward));
-            ImageGrid.write(after.images(), o.evalImages() * Math.min(4, evalPrompts.size()), zoom(o),
-                    o.out().resolve("after.png"));
+            writeGrid(o.out().resolve("after.png"), "after (epoch " + trainer.completedEpochs() + ")", after, evalPrompts, o);
+            tensorboard.addImage("eval/samples", trainer.completedEpochs(), Files.readAllBytes(o.out().resolve("after.png")));
         }
     }
 
@@ -300,6 +344,22 @@ public final class Sd35Finetune {
         var policy = model.adapters().get(AdapterRoles.POLICY);
         AdapterFiles.save(policy, model.adapters().config(), dir.resolve("peft"), AdapterFiles.Format.PEFT);
         AdapterFiles.save(policy, model.adapters().config(), dir.resolve("diffusers"), AdapterFiles.Format.DIFFUSERS);
+    }
+
+    /** The held-out prompts in the row order of before.png / after.png. */
+    private static void writePrompts(Path out, List<Prompt> prompts, int imagesPerPrompt) throws IOException {
+        StringBuilder b = new StringBuilder("# held-out evaluation prompts, in the row order of before.png / after.png; "
+                + imagesPerPrompt + " images each, fixed noise\n");
+        for (int i = 0; i < prompts.size(); i++) {
+            b.append(i + 1).append(". ").append(prompts.get(i).text()).append('\n');
+        }
+        Files.writeString(out.resolve("prompts.txt"), b.toString());
+    }
+
+    /** One row per held-out prompt, captioned with the prompt. */
+    private static void writeGrid(Path file, String title, Evaluation e, List<Prompt> prompts, Sd35Options o)
+            throws IOException {
+        ImageGrid.writeLabelled(e.images(), prompts.stream().map(Prompt::text).toList(), zoom(o), title, file);
     }
 
     private static int zoom(Sd35Options o) {

@@ -3,6 +3,11 @@ package io.diffrl4j.examples.sd35;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.diffrl4j.examples.cli.Arguments;
+import io.diffrl4j.examples.cli.CommandLine;
+import io.diffrl4j.examples.cli.Option;
+import io.diffrl4j.examples.cli.OutputFolder;
+import io.diffrl4j.examples.cli.UsageException;
 import io.diffrl4j.rewards.registry.RewardRegistry;
 import io.diffrl4j.rewards.registry.RewardSpec;
 import java.io.IOException;
@@ -12,12 +17,11 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
  * Everything {@code sd35-finetune} is told, validated. Defaults are the SD3.5-Medium ones of
- * ALGORITHMS.md sections 7.7 and 9: 512 px, 48 prompts x 24 images per epoch, 2 optimizer steps,
+ * docs/ALGORITHMS.md sections 7.7 and 9: 512 px, 48 prompts x 24 images per epoch, 2 optimizer steps,
  * AdamW 3e-4, LoRA rank 32 / alpha 64, 40-step ODE evaluation. Each can be overridden by a flag
  * or by the same key in a JSON file given with {@code --config} (flags win over the file).
  *
@@ -26,7 +30,9 @@ import java.util.Map;
  * @param reward reward specs for {@link RewardRegistry#standard()}, e.g. {@code ocr} or
  *     {@code pickscore=DIR*0.5,jpeg*0.5}
  * @param auxiliaryRewards rewards scored beside it for GARDO's gate and the metrics (each spec a
- *     separate reward), or null; GARDO needs at least one (the paper uses Aesthetic and ImageReward)
+ *     separate reward), or null; GARDO needs at least one (the paper uses Aesthetic and ImageReward,
+ *     which need weights; the command line's default is {@value #DEFAULT_AUXILIARY_REWARDS}, which
+ *     needs none)
  * @param prompts the training prompt file: plain text (one prompt per line) or GenEval JSONL
  * @param evalPromptFile the held-out prompt file, or null to hold out the first prompts of {@code prompts}
  * @param out the run's folder
@@ -62,8 +68,11 @@ public record Sd35Options(Path model, String method, String reward, String auxil
     /** The methods by the names users type. */
     public static final List<String> METHODS = List.of("gardo", "crd", "flow-grpo", "flow-grpo-kl", "diffusion-nft");
 
-    /** Every setting with its default ({@code null}: required or absent), in usage order. */
-    static final Map<String, String> DEFAULTS = defaults();
+    /** The auxiliary reward when none is named: it needs no weights, so GARDO's gate runs out of the box. */
+    public static final String DEFAULT_AUXILIARY_REWARDS = "jpeg";
+
+    /** The command line of {@code bin/sd35-finetune}: every setting with its description and default, in usage order. */
+    static final CommandLine COMMAND_LINE = commandLine();
 
     /** Validates ranges and names. */
     public Sd35Options {
@@ -87,8 +96,8 @@ public record Sd35Options(Path model, String method, String reward, String auxil
             }
         }
         if (method.equals("gardo") && auxiliaryRewards == null) {
-            throw new IllegalArgumentException("gardo's gate needs --auxiliary-rewards SPECS to compare the reward with "
-                    + "(the paper uses Aesthetic and ImageReward, e.g. --auxiliary-rewards aesthetic=DIR)");
+            throw new IllegalArgumentException("gardo's gate needs --auxiliary-rewards SPECS other than the reward to "
+                    + "compare it with (the paper uses Aesthetic and ImageReward, e.g. --auxiliary-rewards aesthetic=DIR)");
         }
         positive("epochs", epochs);
         positive("prompts-per-epoch", promptsPerEpoch);
@@ -117,80 +126,157 @@ public record Sd35Options(Path model, String method, String reward, String auxil
         }
     }
 
-    private static Map<String, String> defaults() {
-        Map<String, String> d = new LinkedHashMap<>();
-        d.put("model", null);
-        d.put("method", "gardo");
-        d.put("reward", "jpeg");
-        d.put("auxiliary-rewards", null);
-        d.put("prompts", null);
-        d.put("eval-prompt-file", null);
-        d.put("out", null); // runs/sd35-<method>
-        d.put("epochs", "100");
-        d.put("resolution", "512");
-        d.put("prompts-per-epoch", "48");
-        d.put("group-size", "24");
-        d.put("optimizer-steps", "2");
-        d.put("images-per-micro-batch", "8");
-        d.put("sampling-prompts", "1");
-        d.put("lr", "3e-4");
-        d.put("lora-rank", "32");
-        d.put("lora-alpha", "64");
-        d.put("seed", "42");
-        d.put("eval-prompts", "8");
-        d.put("eval-images", "2");
-        d.put("eval-steps", "40");
-        d.put("eval-every", "10");
-        d.put("checkpoint-every", "5");
-        d.put("resume", "false");
-        d.put("dtype", "auto");
-        d.put("embedder", null);
-        d.put("init-lora", null);
-        d.put("dry-run", "false");
-        return d;
+    private static CommandLine commandLine() {
+        return new CommandLine("bin/sd35-finetune",
+                "Fine-tunes a Stable Diffusion 3.5 pipeline folder with a LoRA on rewards by name (GPU when DJL sees "
+                        + "one). Defaults: SD3.5-Medium, docs/ALGORITHMS.md sections 7.7 and 9.",
+                null,
+                List.of(Option.value("model", "DIR", "the diffusers pipeline folder (e.g. stable-diffusion-3.5-medium)", null),
+                        Option.value("prompts", "FILE", "training prompts: plain text (one per line) or GenEval JSONL", null),
+                        Option.value("method", "METHOD", String.join(", ", METHODS), "gardo"),
+                        Option.value("reward", "SPECS", "the reward trained on (see below)", "ocr"),
+                        Option.value("auxiliary-rewards", "SPECS", "rewards scored beside it, each on its own: GARDO's gate "
+                                + "compares the reward with them (the paper: Aesthetic, ImageReward); 'none' for none",
+                                DEFAULT_AUXILIARY_REWARDS),
+                        Option.value("eval-prompt-file", "FILE", "held-out prompts (default: the first of --prompts)", null),
+                        Option.value("out", "DIR", "the run's folder", "runs/sd35-METHOD"),
+                        Option.value("epochs", "N", "epochs to train, in all (a resumed run counts its earlier ones)", "100"),
+                        Option.value("resolution", "PX", "image side in pixels, a multiple of 16", "512"),
+                        Option.value("prompts-per-epoch", "N", "prompts sampled per epoch", "48"),
+                        Option.value("group-size", "G", "images per prompt, >= 2 (advantages compare them)", "24"),
+                        Option.value("optimizer-steps", "N", "optimizer steps per epoch", "2"),
+                        Option.value("images-per-micro-batch", "N", "images per forward/backward pass (bounds memory)", "8"),
+                        Option.value("sampling-prompts", "N", "prompts sampled together, their images in one batch", "1"),
+                        Option.value("lr", "LR", "AdamW's learning rate on the LoRA", "3e-4"),
+                        Option.value("lora-rank", "R", "LoRA rank", "32"),
+                        Option.value("lora-alpha", "A", "LoRA alpha (the scale is alpha / rank)", "64"),
+                        Option.value("seed", "S", "the run's seed", "42"),
+                        Option.value("eval-prompts", "N", "held-out prompts in the evaluations and before/after grids", "8"),
+                        Option.value("eval-images", "N", "images per held-out prompt", "2"),
+                        Option.value("eval-steps", "N", "ODE steps of the evaluation sampler", "40"),
+                        Option.value("eval-every", "N", "evaluate every N epochs (and after the last)", "10"),
+                        Option.value("checkpoint-every", "N", "checkpoint every N epochs (and at the end)", "5"),
+                        Option.value("dtype", "TYPE", "the base transformer's precision: auto (fp16 on a GPU, fp32 on the "
+                                + "CPU), fp16 or fp32", "auto"),
+                        Option.value("embedder", "DIR", "a CLIPModel folder for GARDO's diversity-aware advantages (off "
+                                + "without it)", null),
+                        Option.value("init-lora", "PATH", "start from this LoRA: a PEFT adapter folder, or diffusers' "
+                                + "pytorch_lora_weights.safetensors or its folder", null),
+                        Option.value("config", "FILE", "a JSON object of these options' names to values; the command line "
+                                + "wins", null),
+                        Option.flag("dry-run", "print the plan (sizes, memory) and stop; writes nothing"),
+                        Option.flag("resume", "continue the run in --out from its last checkpoint"),
+                        OutputFolder.OVERWRITE),
+                "Relative paths, on the command line or in --config, are taken from the working directory.\n"
+                        + "rewards (SPECS = name[=argument][*weight],...):\n" + RewardRegistry.standard().usage());
     }
 
     /**
      * @param args the command line: {@code --key value} pairs, {@code --resume} and
      *     {@code --dry-run} alone, {@code --config FILE} for a JSON object of the same keys
-     * @return the options
-     * @throws IllegalArgumentException naming the flag or key of a bad or missing value
+     * @return the options, relative paths taken against the process's working directory
+     * @throws UsageException naming the flag or key of a bad or missing value
      * @throws IOException when the config file cannot be read
      */
     public static Sd35Options parse(String[] args) throws IOException {
-        Map<String, String> flags = new LinkedHashMap<>();
-        Path config = null;
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (!a.startsWith("--")) {
-                throw new IllegalArgumentException("unexpected argument '" + a + "' (options are --name value)");
-            }
-            String key = a.substring(2);
-            if (key.equals("resume") || key.equals("dry-run")) {
-                flags.put(key, "true");
-                continue;
-            }
-            if (!key.equals("config") && !DEFAULTS.containsKey(key)) {
-                throw new IllegalArgumentException("unknown option " + a);
-            }
-            if (i + 1 >= args.length) {
-                throw new IllegalArgumentException("missing value for " + a);
-            }
-            if (key.equals("config")) {
-                config = Path.of(args[++i]);
-            } else {
-                flags.put(key, args[++i]);
+        return parse(args, Path.of("").toAbsolutePath());
+    }
+
+    /**
+     * @param args the command line
+     * @param cwd the directory relative paths (on the command line and in {@code --config}) resolve against
+     * @return the options
+     * @throws UsageException naming the flag or key of a bad or missing value
+     * @throws IOException when the config file cannot be read
+     */
+    static Sd35Options parse(String[] args, Path cwd) throws IOException {
+        return of(withConfig(COMMAND_LINE.parse(args, cwd)));
+    }
+
+    /**
+     * @param parsed the command line, parsed by {@link #COMMAND_LINE}
+     * @return the same with {@code --config}'s values under the command line's, when it names a file
+     * @throws UsageException for a key that is no option
+     * @throws IOException when the config file cannot be read
+     */
+    static Arguments withConfig(Arguments parsed) throws IOException {
+        if (parsed.text("config") == null) {
+            return parsed;
+        }
+        return parsed.withSettings(readConfig(parsed.path("config")), "--config " + parsed.text("config"));
+    }
+
+    /**
+     * @param a the command line with its config file's values ({@link #withConfig})
+     * @return the options
+     * @throws UsageException naming the flag or key of a bad or missing value
+     */
+    static Sd35Options of(Arguments a) {
+        String method = a.text("method");
+        if (!METHODS.contains(method)) {
+            throw a.bad("method", "unknown method; choose one of " + METHODS);
+        }
+        String reward = a.text("reward");
+        String auxiliary = auxiliaryRewards(a, reward);
+        String dtype = a.text("dtype");
+        if (!List.of("auto", "fp16", "fp32").contains(dtype)) {
+            throw a.bad("dtype", "must be auto, fp16 or fp32");
+        }
+        int resolution = a.integer("resolution", 16);
+        if (resolution % 16 != 0) {
+            throw a.bad("resolution", "must be a multiple of 16");
+        }
+        Path model = a.path("model");
+        Path prompts = a.path("prompts");
+        if (model == null || prompts == null) {
+            throw new UsageException("--model DIR and --prompts FILE are required");
+        }
+        Path out = a.specified("out") ? a.path("out") : a.cwd().resolve(Path.of("runs", "sd35-" + method));
+        Arguments s = a;
+        return Arguments.checked(() -> new Sd35Options(model, method, reward, auxiliary, prompts,
+                s.path("eval-prompt-file"), out, s.integer("epochs", 1), resolution, s.integer("prompts-per-epoch", 1),
+                s.integer("group-size", 2), s.integer("optimizer-steps", 1), s.integer("images-per-micro-batch", 1),
+                s.integer("sampling-prompts", 1), s.positive("lr"), s.integer("lora-rank", 1), s.positive("lora-alpha"),
+                s.wholeNumber("seed"), s.integer("eval-prompts", 1), s.integer("eval-images", 1),
+                s.integer("eval-steps", 1), s.integer("eval-every", 1), s.integer("checkpoint-every", 1),
+                s.flag("resume"), dtype, s.path("embedder"), s.path("init-lora"), s.flag("dry-run")));
+    }
+
+    /**
+     * The auxiliary rewards: those named, or the default unless it is the reward itself (then none,
+     * which GARDO refuses by name). A named one that is also the reward is refused: it would be
+     * scored twice under one name.
+     */
+    private static String auxiliaryRewards(Arguments a, String reward) {
+        String v = a.text("auxiliary-rewards");
+        if (v == null || v.isBlank() || v.equals("none")) {
+            return null;
+        }
+        List<String> proxy;
+        List<RewardSpec> specs;
+        try {
+            proxy = RewardSpec.parseAll(reward).stream().map(RewardSpec::name).toList();
+        } catch (IllegalArgumentException e) {
+            throw a.bad("reward", e.getMessage());
+        }
+        try {
+            specs = RewardSpec.parseAll(v);
+        } catch (IllegalArgumentException e) {
+            throw a.bad("auxiliary-rewards", e.getMessage());
+        }
+        List<String> kept = new ArrayList<>();
+        for (RewardSpec spec : specs) {
+            if (!proxy.contains(spec.name())) {
+                kept.add(spec.name() + spec.argument().map(x -> "=" + x).orElse(""));
+            } else if (!v.equals(DEFAULT_AUXILIARY_REWARDS) || a.given("auxiliary-rewards")) {
+                throw a.bad("auxiliary-rewards", "'" + spec.name() + "' is the reward itself; name others, or none");
             }
         }
-        Map<String, String> s = new LinkedHashMap<>(DEFAULTS);
-        if (config != null) {
-            s.putAll(readConfig(config));
+        if (kept.isEmpty() && a.text("method").equals("gardo")) {
+            throw a.bad("auxiliary-rewards", "gardo's gate needs an auxiliary reward other than the reward '" + reward
+                    + "' (the paper uses Aesthetic and ImageReward, e.g. --auxiliary-rewards aesthetic=DIR)");
         }
-        s.putAll(flags);
-        if (s.get("out") == null && s.get("method") != null) {
-            s.put("out", Path.of("runs", "sd35-" + s.get("method")).toString());
-        }
-        return fromSettings(s);
+        return kept.isEmpty() ? null : String.join(",", kept);
     }
 
     private static Map<String, String> readConfig(Path file) throws IOException {
@@ -198,32 +284,20 @@ public record Sd35Options(Path model, String method, String reward, String auxil
         try {
             n = new ObjectMapper().readTree(Files.readString(file));
         } catch (IOException e) {
-            throw new IOException("cannot read --config " + file + ": " + e.getMessage(), e);
+            throw new IOException("cannot read --config " + file + ": " + CommandLine.describe(e), e);
         }
         if (n == null || !n.isObject()) {
-            throw new IllegalArgumentException("--config " + file + " must hold a JSON object of option names to values");
+            throw new UsageException("--config " + file + " must hold a JSON object of option names to values");
         }
         Map<String, String> out = new LinkedHashMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext();) {
             Map.Entry<String, JsonNode> e = it.next();
-            if (!DEFAULTS.containsKey(e.getKey())) {
-                throw new IllegalArgumentException("--config " + file + ": unknown key \"" + e.getKey() + "\"; keys are "
-                        + DEFAULTS.keySet());
+            if (e.getKey().equals("config")) {
+                throw new UsageException("--config " + file + ": a config file cannot name another one");
             }
             out.put(e.getKey(), e.getValue().isNull() ? null : e.getValue().asText());
         }
         return out;
-    }
-
-    private static Sd35Options fromSettings(Map<String, String> s) {
-        return new Sd35Options(path(s, "model"), s.get("method"), s.get("reward"), blankToNull(s.get("auxiliary-rewards")),
-                path(s, "prompts"),
-                path(s, "eval-prompt-file"), path(s, "out"), integer(s, "epochs"), integer(s, "resolution"),
-                integer(s, "prompts-per-epoch"), integer(s, "group-size"), integer(s, "optimizer-steps"),
-                integer(s, "images-per-micro-batch"), integer(s, "sampling-prompts"), number(s, "lr"),
-                integer(s, "lora-rank"), number(s, "lora-alpha"), longValue(s, "seed"), integer(s, "eval-prompts"),
-                integer(s, "eval-images"), integer(s, "eval-steps"), integer(s, "eval-every"),
-                integer(s, "checkpoint-every"), bool(s, "resume"), s.get("dtype"), path(s, "embedder"), path(s, "init-lora"), bool(s, "dry-run"));
     }
 
     /** @return the settings as the JSON object {@code --config} reads (written to the run's config.json) */
@@ -260,63 +334,14 @@ public record Sd35Options(Path model, String method, String reward, String auxil
         return n;
     }
 
-    /** @return the usage text: every option with its default */
+    /** @return the usage text: every option with its description and default */
     public static String usage() {
-        List<String> lines = new ArrayList<>();
-        lines.add("usage: sd35-finetune --model DIR --prompts FILE [--method " + String.join("|", METHODS)
-                + "] [--reward SPECS] [--out DIR] [--config FILE.json] [--dry-run] [--resume] [--option value ...]");
-        lines.add("options (defaults: SD3.5-Medium, ALGORITHMS.md sections 7.7 and 9):");
-        DEFAULTS.forEach((k, v) -> lines.add(String.format(Locale.ROOT, "  --%-24s %s", k,
-                k.equals("out") ? "runs/sd35-<method>" : v == null ? "" : v)));
-        lines.add("rewards (SPECS = name[=argument][*weight],...):");
-        return String.join(System.lineSeparator(), lines) + System.lineSeparator() + RewardRegistry.standard().usage();
+        return COMMAND_LINE.usage();
     }
 
     private static void positive(String flag, int v) {
         if (v < 1) {
             throw new IllegalArgumentException("--" + flag + " must be >= 1, got " + v);
         }
-    }
-
-    private static String blankToNull(String v) {
-        return v == null || v.isBlank() ? null : v;
-    }
-
-    private static Path path(Map<String, String> s, String key) {
-        String v = s.get(key);
-        return v == null || v.isEmpty() ? null : Path.of(v);
-    }
-
-    private static int integer(Map<String, String> s, String key) {
-        double v = number(s, key);
-        if (v != Math.rint(v) || Math.abs(v) > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("--" + key + " must be an integer, got " + s.get(key));
-        }
-        return (int) v;
-    }
-
-    private static long longValue(Map<String, String> s, String key) {
-        try {
-            return Long.parseLong(s.get(key));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--" + key + " must be an integer, got " + s.get(key));
-        }
-    }
-
-    private static double number(Map<String, String> s, String key) {
-        String v = s.get(key);
-        try {
-            return Double.parseDouble(v);
-        } catch (NumberFormatException | NullPointerException e) {
-            throw new IllegalArgumentException("--" + key + " must be a number, got " + v);
-        }
-    }
-
-    private static boolean bool(Map<String, String> s, String key) {
-        String v = s.get(key);
-        if (!"true".equals(v) && !"false".equals(v)) {
-            throw new IllegalArgumentException("--" + key + " must be true or false, got " + v);
-        }
-        return Boolean.parseBoolean(v);
     }
 }

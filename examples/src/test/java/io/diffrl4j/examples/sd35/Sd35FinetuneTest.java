@@ -140,14 +140,14 @@ class Sd35FinetuneTest {
 
     @Test
     void badFlagsAndSettingsAreNamed() throws Exception {
-        assertEquals("unknown option --epoch",
+        assertEquals("unknown option --epoch; did you mean --epochs?",
                 assertThrows(IllegalArgumentException.class, () -> Sd35Options.parse(new String[] {"--epoch", "3"})).getMessage());
-        assertEquals("--epochs must be an integer, got 2.5", assertThrows(IllegalArgumentException.class,
+        assertEquals("--epochs 2.5: must be a whole number", assertThrows(IllegalArgumentException.class,
                 () -> Sd35Options.parse(args(tmp.resolve("x"), "crd", 1, "--epochs", "2.5"))).getMessage());
-        assertEquals("unknown method 'grpo'; choose one of [gardo, crd, flow-grpo, flow-grpo-kl, diffusion-nft]",
+        assertEquals("--method grpo: unknown method; choose one of [gardo, crd, flow-grpo, flow-grpo-kl, diffusion-nft]",
                 assertThrows(IllegalArgumentException.class, () -> Sd35Options.parse(args(tmp.resolve("x"), "grpo", 1)))
                         .getMessage());
-        assertEquals("--model and --prompts are required",
+        assertEquals("--model DIR and --prompts FILE are required",
                 assertThrows(IllegalArgumentException.class, () -> Sd35Options.parse(new String[] {"--method", "crd"}))
                         .getMessage());
         Path config = Files.writeString(tmp.resolve("run.json"), "{\"epochs\": 7, \"lr\": 1e-4, \"steps\": 3}");
@@ -156,7 +156,8 @@ class Sd35FinetuneTest {
         assertTrue(e.getMessage().startsWith("--config " + config + ": unknown key \"steps\""), e.getMessage());
         assertTrue(Sd35Options.usage().contains("--group-size"));
         e = assertThrows(IllegalArgumentException.class, () -> Sd35Options.parse(args(tmp.resolve("x"), "gardo", 1)));
-        assertTrue(e.getMessage().startsWith("gardo's gate needs --auxiliary-rewards"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("--auxiliary-rewards jpeg: gardo's gate needs an auxiliary reward other than "
+                + "the reward 'jpeg'"), e.getMessage());
     }
 
     @Test
@@ -167,7 +168,7 @@ class Sd35FinetuneTest {
         assertEquals(9, o.epochs());
         assertEquals(1e-4, o.learningRate());
         assertEquals("ocr", o.reward());
-        assertEquals(Path.of("runs", "sd35-crd"), o.out());
+        assertEquals(Path.of("runs", "sd35-crd").toAbsolutePath(), o.out(), "relative to the working directory");
         assertEquals(24, o.groupSize());
         assertEquals(48, o.promptsPerEpoch());
         assertEquals(32, o.loraRank());

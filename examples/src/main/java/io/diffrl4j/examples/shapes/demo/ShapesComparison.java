@@ -1,5 +1,13 @@
 package io.diffrl4j.examples.shapes.demo;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.diffrl4j.examples.cli.Arguments;
+import io.diffrl4j.examples.cli.CommandLine;
+import io.diffrl4j.examples.cli.Option;
+import io.diffrl4j.examples.cli.OutputFolder;
+import io.diffrl4j.examples.cli.RunHistory;
+import io.diffrl4j.examples.cli.UsageException;
 import io.diffrl4j.examples.report.LineChart;
 import io.diffrl4j.examples.report.MetricsCsv;
 import io.diffrl4j.examples.report.PairedBootstrap;
@@ -22,17 +30,16 @@ import java.util.Map;
  * figure per task in a Markdown report.
  *
  * <pre>
- * java ... ShapesComparison [--epochs 20] [--seeds 1,2,3] [--tasks geneval,reward-model]
+ * bin/compare [--epochs 20] [--seeds 1,2,3] [--tasks geneval,reward-model]
  *     [--methods gardo,flow-grpo,flow-grpo-kl,diffusion-nft,crd] [--runs runs/comparison]
- *     [--report examples/RESULTS.md]
+ *     [--report runs/comparison/RESULTS.md] [--resume | --overwrite]
  * </pre>
  *
- * Each run writes its own folder {@code runs/<task>/<method>/seed-<s>}; a folder that already
- * holds a {@code summary.md} is finished and is read, not run again, so an interrupted comparison
- * resumes, and tasks can run in separate processes ({@code --tasks}, {@code --report}) before one
- * last call writes the report, as {@code bin/compare} does. The figures go next to the report, in
- * {@code results/}. Processes side by side need {@code OMP_NUM_THREADS=1} each: without it
- * libtorch's OpenMP workers contend and each run takes 5x as long.
+ * Each run writes its own folder {@code <runs>/<task>/<method>/seed-<s>}; a folder that already
+ * holds a {@code summary.md} is finished and is read, not run again, and an unfinished one
+ * continues from its checkpoint, so {@code --resume} continues an interrupted comparison. With
+ * several tasks the command runs each in its own JVM side by side ({@link SideBySide}) and then
+ * writes the report. The figures go next to the report, in {@code results/}.
  */
 public final class ShapesComparison {
     /** Held-out metrics of the table and the figure, as named in {@code eval.csv}. */
@@ -83,51 +90,112 @@ public final class ShapesComparison {
 
     private ShapesComparison() {}
 
-    /** @param args see the class comment */
-    public static void main(String[] args) throws IOException {
-        Plan plan;
-        try {
-            plan = parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.err.println("usage: ShapesComparison [--epochs N] [--seeds 1,2,3] [--tasks " + String.join(",",
-                    ShapesTask.names()) + "] [--methods " + String.join(",", ShapesMethods.NAMES)
-                    + "] [--runs DIR] [--report FILE]");
-            System.exit(2);
-            return;
-        }
-        run(plan, System.out);
-        System.out.println("Report written to " + plan.report().toAbsolutePath());
+    /** The command line of {@code bin/compare}. */
+    static final CommandLine COMMAND_LINE = new CommandLine("bin/compare",
+            "Every method on every task with several seeds and one budget; then a Markdown report with a table and "
+                    + "a figure per task. With several tasks, each runs in its own JVM, side by side.",
+            null,
+            List.of(Option.value("epochs", "N", "epochs of every run", "20"),
+                    Option.value("seeds", "S,S,...", "the seeds of every (task, method)", "1,2,3"),
+                    Option.value("tasks", "T,T,...", "the tasks: " + String.join(", ", ShapesTask.names()),
+                            String.join(",", ShapesTask.names())),
+                    Option.value("methods", "M,M,...", "the methods", String.join(",", ShapesMethods.NAMES)),
+                    Option.value("runs", "DIR", "the folder of the runs (one per task, method and seed)", "runs/comparison"),
+                    Option.value("report", "FILE", "the Markdown report; its figures go to results/ beside it",
+                            "DIR/RESULTS.md in the --runs folder"),
+                    Option.flag("resume", "keep the finished runs in --runs and continue the others"),
+                    OutputFolder.OVERWRITE),
+            "Regenerate the repository's examples/RESULTS.md with: bin/compare --report examples/RESULTS.md (from the "
+                    + "repository root).\n");
+
+    /** @param args see {@code bin/compare --help} */
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err, Path.of("").toAbsolutePath()));
     }
 
-    static Plan parse(String[] args) {
-        int epochs = 20;
-        List<Long> seeds = List.of(1L, 2L, 3L);
-        List<ShapesTask> tasks = List.of(ShapesTask.values());
-        List<String> methods = ShapesMethods.NAMES;
-        Path runs = Path.of("runs", "comparison");
-        Path report = Path.of("examples", "RESULTS.md");
-        for (int i = 0; i < args.length; i += 2) {
-            if (i + 1 >= args.length) {
-                throw new IllegalArgumentException("missing value for " + args[i]);
+    /**
+     * The command: checks every argument and the runs folder before anything is created, then runs
+     * what is not finished and writes the report.
+     *
+     * @param args the command line
+     * @param out where the progress and the usage go
+     * @param err where errors go
+     * @param cwd the directory relative paths resolve against
+     * @return the exit status: 0 done (or help), 1 a failure, 2 a usage error
+     */
+    public static int run(String[] args, PrintStream out, PrintStream err, Path cwd) {
+        return COMMAND_LINE.execute(args, cwd, out, err, a -> {
+            Plan plan = plan(a, args);
+            OutputFolder.Mode mode = OutputFolder.check(a, "runs", plan.runs());
+            OutputFolder.prepare(plan.runs(), mode, a.cwd());
+            Path config = plan.runs().resolve(OutputFolder.MARKER);
+            if (Files.exists(config)) { // written once, by the first process: side-by-side children only read it
+                RunHistory.checkSameSettings(config, planJson(plan));
+            } else {
+                Files.writeString(config, new ObjectMapper().writerWithDefaultPrettyPrinter()
+                        .writeValueAsString(planJson(plan)));
             }
-            String v = args[i + 1];
+            if (plan.tasks().size() > 1) {
+                SideBySide.run(plan, out);
+                writeReport(plan);
+            } else {
+                run(plan, out);
+            }
+            out.println("Report written to " + plan.report());
+            return 0;
+        });
+    }
+
+    /**
+     * @param args a command line of {@code bin/compare}
+     * @param cwd the directory relative paths resolve against
+     * @return its plan
+     * @throws UsageException naming the first bad value
+     */
+    static Plan parse(String[] args, Path cwd) {
+        return plan(COMMAND_LINE.parse(args, cwd), args);
+    }
+
+    private static Plan plan(Arguments a, String[] args) {
+        int epochs = a.integer("epochs", 1);
+        List<Long> seeds = new ArrayList<>();
+        for (String s : a.list("seeds")) {
             try {
-                switch (args[i]) {
-                    case "--epochs" -> epochs = Integer.parseInt(v);
-                    case "--seeds" -> seeds = Arrays.stream(v.split(",")).map(Long::parseLong).toList();
-                    case "--tasks" -> tasks = Arrays.stream(v.split(",")).map(ShapesTask::named).toList();
-                    case "--methods" -> methods = List.of(v.split(","));
-                    case "--runs" -> runs = Path.of(v);
-                    case "--report" -> report = Path.of(v);
-                    default -> throw new IllegalArgumentException("unknown option " + args[i]);
-                }
+                seeds.add(Long.parseLong(s));
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("not a number in " + args[i] + ": " + v);
+                throw a.bad("seeds", "'" + s + "' is not a whole number");
             }
         }
+        List<ShapesTask> tasks = new ArrayList<>();
+        for (String t : a.list("tasks")) {
+            try {
+                tasks.add(ShapesTask.named(t));
+            } catch (IllegalArgumentException e) {
+                throw a.bad("tasks", "unknown task '" + t + "'; choose among " + ShapesTask.names());
+            }
+        }
+        List<String> methods = a.list("methods");
+        for (String m : methods) {
+            if (!ShapesMethods.NAMES.contains(m)) {
+                throw a.bad("methods", "unknown method '" + m + "'; choose among " + ShapesMethods.NAMES);
+            }
+        }
+        Path runs = a.path("runs");
+        Path report = a.given("report") ? a.path("report") : runs.resolve("RESULTS.md");
         ShapesDemo.Options d = ShapesDemo.Options.defaults(methods.get(0));
-        return new Plan(epochs, d.prompts(), d.groupSize(), PromptGrammar.evaluationPrompts().size(), 3, seeds, tasks, methods, runs, report, ("ShapesComparison " + String.join(" ", args)).trim());
+        return Arguments.checked(() -> new Plan(epochs, d.prompts(), d.groupSize(), PromptGrammar.evaluationPrompts().size(),
+                3, seeds, tasks, methods, runs, report, ("ShapesComparison " + String.join(" ", args)).trim()));
+    }
+
+    /** The settings every run of one comparison folder must share, written to its config.json. */
+    private static ObjectNode planJson(Plan plan) {
+        ObjectNode n = new ObjectMapper().createObjectNode();
+        n.put("run_epochs", plan.epochs());
+        n.put("prompts", plan.prompts());
+        n.put("group_size", plan.groupSize());
+        n.put("eval_prompts", plan.evalPrompts());
+        n.put("eval_images", plan.evalImages());
+        return n;
     }
 
     /**
@@ -148,7 +216,7 @@ public final class ShapesComparison {
                         continue;
                     }
                     long t0 = System.nanoTime();
-                    ShapesDemo.run(o, quiet);
+                    ShapesDemo.run(o, quiet, true); // an interrupted run continues from its checkpoint
                     console.printf(Locale.ROOT, "%-13s %-14s seed %d: %.0f s%n", task.cliName(), method, seed,
                             (System.nanoTime() - t0) / 1e9);
                 }

@@ -8,13 +8,22 @@ import io.diffrl4j.core.method.Method;
 import io.diffrl4j.core.reward.ImageEmbedder;
 import io.diffrl4j.core.reward.Prompt;
 import io.diffrl4j.core.reward.RewardFunction;
+import io.diffrl4j.core.train.CheckpointListener;
 import io.diffrl4j.core.train.ConsoleProgress;
 import io.diffrl4j.core.train.EpochReport;
 import io.diffrl4j.core.train.MetricsLogger;
 import io.diffrl4j.core.train.Trainer;
 import io.diffrl4j.core.train.TrainerConfig;
 import io.diffrl4j.core.train.TrainingListener;
+import io.diffrl4j.core.train.tensorboard.EventFileWriter;
+import io.diffrl4j.core.train.tensorboard.TensorBoardLogger;
 import io.diffrl4j.examples.ExampleRewards;
+import io.diffrl4j.examples.cli.Arguments;
+import io.diffrl4j.examples.cli.CommandLine;
+import io.diffrl4j.examples.cli.Option;
+import io.diffrl4j.examples.cli.OutputFolder;
+import io.diffrl4j.examples.cli.RunHistory;
+import io.diffrl4j.examples.cli.UsageException;
 import io.diffrl4j.examples.report.MetricsCsv;
 import io.diffrl4j.examples.shapes.PromptGrammar;
 import io.diffrl4j.examples.shapes.ShapesDataset;
@@ -29,6 +38,7 @@ import io.diffrl4j.rewards.registry.RewardRegistry;
 import io.diffrl4j.rewards.registry.RewardSpec;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -52,8 +62,12 @@ import java.util.Map;
  * the gold.
  *
  * <pre>
- * bin/demo [gardo|flow-grpo|flow-grpo-kl|diffusion-nft|crd] [--task geneval|reward-model] [--reward SPECS] [--epochs N] [--seed S] [--lr LR] [--out DIR]
+ * bin/demo [gardo|flow-grpo|flow-grpo-kl|diffusion-nft|crd] [--task geneval|reward-model] [--reward SPECS]
+ *     [--epochs N] [--seed S] [--lr LR] [--out DIR] [--resume | --overwrite]
  * </pre>
+ *
+ * {@code bin/demo --help} lists every option with its default. The trainer is checkpointed after
+ * every epoch, so {@code --resume} continues a stopped or killed run with the same numbers.
  */
 public final class ShapesDemo {
     /**
@@ -62,6 +76,8 @@ public final class ShapesDemo {
      */
     static final int EVAL_PROMPTS = PromptGrammar.evaluationPrompts().size();
     static final int EVAL_IMAGES = 3;
+    /** The trainer's checkpoints, inside the output folder; {@code --resume} continues from them. */
+    static final String CHECKPOINTS = "checkpoints";
     /** AdamW's learning rate on the LoRA unless {@code --lr} says otherwise. */
     public static final double DEFAULT_LEARNING_RATE = 2e-3;
 
@@ -94,7 +110,9 @@ public final class ShapesDemo {
             if (epochs < 1 || evalEvery < 1 || prompts < 2 || prompts % 2 != 0 || groupSize < 2 || evalPrompts < 1
                     || evalImages < 2) {
                 throw new IllegalArgumentException("need epochs >= 1, evalEvery >= 1, an even number of prompts >= 2, "
-                        + "groupSize >= 2, evalPrompts >= 1, evalImages >= 2; got " + this);
+                        + "groupSize >= 2, evalPrompts >= 1, evalImages >= 2; got epochs=" + epochs + ", evalEvery="
+                        + evalEvery + ", prompts=" + prompts + ", groupSize=" + groupSize + ", evalPrompts=" + evalPrompts
+                        + ", evalImages=" + evalImages);
             }
             if (!(learningRate > 0) || !Double.isFinite(learningRate)) {
                 throw new IllegalArgumentException("the learning rate must be positive and finite, got " + learningRate);
@@ -162,65 +180,95 @@ public final class ShapesDemo {
 
     private ShapesDemo() {}
 
-    /** @param args see the class comment */
-    public static void main(String[] args) throws Exception {
-        Options options;
-        try {
-            options = parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.err.println("usage: bin/demo [" + String.join("|", ShapesMethods.NAMES) + "] [--task "
-                    + String.join("|", ShapesTask.names()) + "] [--reward SPECS] [--epochs N] [--seed S] [--lr LR] [--out DIR]");
-            System.err.println("rewards (SPECS = name[=argument][*weight],...; the checker stays the gold):");
-            System.err.print(ExampleRewards.registry().usage());
-            System.exit(2);
-            return;
-        }
-        Path summary = run(options, System.out);
-        System.out.println();
-        System.out.println(Files.readString(summary));
-        System.out.println("Report written to " + options.out().toAbsolutePath());
-    }
+    /** The command line of {@code bin/demo}. */
+    static final CommandLine COMMAND_LINE = new CommandLine("bin/demo",
+            "Fine-tunes the shipped Shapes model on CPU and writes a report (curves, image grids, summary.md).",
+            Option.value("method", "METHOD", "the method: " + String.join(", ", ShapesMethods.NAMES), "gardo"),
+            List.of(Option.value("task", "TASK", "geneval (the checker is the proxy) or reward-model (a learned reward "
+                            + "model is the proxy, the checker the gold)", ShapesTask.GENEVAL.cliName()),
+                    Option.value("reward", "SPECS", "train on these rewards instead of the task's proxy (see below); "
+                            + "the checker stays the gold", null),
+                    Option.value("epochs", "N", "training epochs, in all (a resumed run counts its earlier ones)", "30"),
+                    Option.value("seed", "S", "the run's seed (sampling noise, prompts, LoRA initialisation)", "1"),
+                    Option.value("lr", "LR", "AdamW's learning rate on the LoRA", String.valueOf(DEFAULT_LEARNING_RATE)),
+                    Option.value("out", "DIR", "the output folder", "runs/shapes-METHOD, or runs/shapes-reward-model-METHOD"),
+                    OutputFolder.RESUME, OutputFolder.OVERWRITE),
+            "rewards for --reward (SPECS = name[=argument][*weight],...):\n" + ExampleRewards.registry().usage());
 
-    static Options parse(String[] args) {
-        String method = "gardo";
-        Options d = Options.defaults(method);
-        int epochs = d.epochs();
-        long seed = d.seed();
-        ShapesTask task = d.task();
-        String reward = null;
-        double lr = d.learningRate();
-        Path out = null;
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (!a.startsWith("--")) {
-                method = a;
-                continue;
-            }
-            if (i + 1 >= args.length) {
-                throw new IllegalArgumentException("missing value for " + a);
-            }
-            String v = args[++i];
-            try {
-                switch (a) {
-                    case "--epochs" -> epochs = Integer.parseInt(v);
-                    case "--seed" -> seed = Long.parseLong(v);
-                    case "--task" -> task = ShapesTask.named(v);
-                    case "--reward" -> reward = v;
-                    case "--lr" -> lr = Double.parseDouble(v);
-                    case "--out" -> out = Path.of(v);
-                    default -> throw new IllegalArgumentException("unknown option " + a);
-                }
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("not a number for " + a + ": " + v);
-            }
-        }
-        return new Options(method, task, epochs, seed, out == null ? Options.defaultOut(method, task) : out,
-                d.evalEvery(), d.prompts(), d.groupSize(), d.evalPrompts(), d.evalImages(), reward, lr);
+    /** @param args see {@code bin/demo --help} */
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err, Path.of("").toAbsolutePath()));
     }
 
     /**
-     * Runs the demo.
+     * The command: parses, checks the output folder, trains, prints the summary.
+     *
+     * @param args the command line
+     * @param out where the progress, the summary and the usage go
+     * @param err where errors go
+     * @param cwd the directory relative paths resolve against
+     * @return the exit status: 0 done (or help), 1 a failure, 2 a usage error
+     */
+    public static int run(String[] args, PrintStream out, PrintStream err, Path cwd) {
+        return COMMAND_LINE.execute(args, cwd, out, err, a -> {
+            Options o = options(a);
+            OutputFolder.Mode mode = OutputFolder.check(a, "out", o.out());
+            OutputFolder.prepare(o.out(), mode, a.cwd());
+            Path summary = run(o, out, mode == OutputFolder.Mode.RESUME);
+            out.println();
+            out.println(Files.readString(summary));
+            out.println("Report written to " + o.out());
+            return 0;
+        });
+    }
+
+    /**
+     * @param args a command line of {@code bin/demo}
+     * @param cwd the directory relative paths resolve against
+     * @return its options
+     * @throws UsageException naming the first bad value
+     */
+    static Options parse(String[] args, Path cwd) {
+        return options(COMMAND_LINE.parse(args, cwd));
+    }
+
+    private static Options options(Arguments a) {
+        String method = a.text("method");
+        if (!ShapesMethods.NAMES.contains(method)) {
+            throw a.bad("method", "unknown method; choose one of " + ShapesMethods.NAMES);
+        }
+        ShapesTask task;
+        try {
+            task = ShapesTask.named(a.text("task"));
+        } catch (IllegalArgumentException e) {
+            throw a.bad("task", "unknown task; choose one of " + ShapesTask.names());
+        }
+        String reward = a.text("reward");
+        if (reward != null) {
+            List<String> known = ExampleRewards.registry().names();
+            try {
+                for (RewardSpec spec : RewardSpec.parseAll(reward)) {
+                    if (!known.contains(spec.name())) {
+                        throw a.bad("reward", "unknown reward '" + spec.name() + "'; choose from " + known);
+                    }
+                }
+            } catch (UsageException e) {
+                throw e;
+            } catch (IllegalArgumentException e) {
+                throw a.bad("reward", e.getMessage());
+            }
+        }
+        int epochs = a.integer("epochs", 1);
+        long seed = a.wholeNumber("seed");
+        double lr = a.positive("lr");
+        Path out = a.given("out") ? a.path("out") : a.cwd().resolve(Options.defaultOut(method, task));
+        Options d = Options.defaults(method);
+        return Arguments.checked(() -> new Options(method, task, epochs, seed, out, d.evalEvery(), d.prompts(),
+                d.groupSize(), d.evalPrompts(), d.evalImages(), reward, lr));
+    }
+
+    /**
+     * Runs the demo from the start.
      *
      * @param o the options
      * @param console where the progress bar goes
@@ -228,6 +276,25 @@ public final class ShapesDemo {
      * @throws IOException when the model cannot be loaded or the report written
      */
     public static Path run(Options o, PrintStream console) throws IOException {
+        return run(o, console, false);
+    }
+
+    /**
+     * Runs the demo. It checkpoints the trainer after every epoch ({@code checkpoints/}) and writes
+     * {@code eval.csv} after every evaluation, so that a run stopped or killed after epoch k
+     * continues with {@code resume}: the trainer restored (the same numbers as a run never stopped,
+     * for the same seed), the evaluation history read back, training and evaluation rows written
+     * after the checkpoint dropped.
+     *
+     * @param o the options
+     * @param console where the progress bar goes
+     * @param resume continue the run in {@code o.out()} from its last checkpoint (a fresh start
+     *     when it has none)
+     * @return the summary file
+     * @throws IOException when the model cannot be loaded, the checkpoint read or the report written
+     * @throws IllegalArgumentException when the run to resume was made with other settings
+     */
+    public static Path run(Options o, PrintStream console, boolean resume) throws IOException {
         Files.createDirectories(o.out());
         long t0 = System.nanoTime();
         ImageEmbedder embedder = new ShapesEmbedder();
@@ -241,16 +308,31 @@ public final class ShapesDemo {
         Map<String, List<Double>> eval = new LinkedHashMap<>();
         String proxyKey;
         List<ShapesReport.Change> changes;
-        try (NDManager root = NDManager.newBaseManager(); ShapesModel model = ShapesModel.pretrained(root)) {
+        Path checkpoints = o.out().resolve(CHECKPOINTS);
+        boolean resuming = resume && Files.exists(checkpoints.resolve("latest"));
+        try (NDManager root = NDManager.newBaseManager(); ShapesModel model = ShapesModel.pretrained(root);
+                EventFileWriter tensorboard = EventFileWriter.open(o.out())) {
             RewardFunction proxy = o.proxy(root);
             try {
                 proxyKey = "reward/" + proxy.name() + "/mean";
-                writeConfig(o, config, method);
+                // Before the trainer exists the policy adapter is the untrained one, so this is the
+                // base model's evaluation; a resumed run recomputes it (same noise) for the summary.
                 Evaluation before = evaluate(model, evalPrompts, o, embedder, realFeatures, proxy);
-                ShapesReport.prompts(o.out(), evalPrompts, o.evalImages());
-                ShapesReport.grid(o.out().resolve("before.png"), "before (epoch 0)", before.result(), o.evalImages());
-                record(eval, 0, before);
-                Evaluation[] last = {before};
+                Evaluation[] last = {null};
+                if (resuming) {
+                    RunHistory.checkSameSettings(o.out().resolve("config.json"), configJson(o, config, method));
+                    writeConfig(o, config, method);
+                } else {
+                    RunHistory.forget(o.out());
+                    writeConfig(o, config, method);
+                    ShapesReport.prompts(o.out(), evalPrompts, o.evalImages());
+                    ShapesReport.grid(o.out().resolve("before.png"), "before (epoch 0)", before.result(),
+                            o.evalImages());
+                    tensorboard.addImage("eval/samples", 0, Files.readAllBytes(o.out().resolve("before.png")));
+                    record(eval, 0, before);
+                    MetricsCsv.write(o.out().resolve("eval.csv"), eval);
+                    last[0] = before;
+                }
                 TrainingListener evaluator = new TrainingListener() {
                     @Override
                     public void onEpochEnd(Trainer trainer, EpochReport report) {
@@ -259,6 +341,11 @@ public final class ShapesDemo {
                             last[0] = model.transformer().adapters().with(AdapterRoles.POLICY,
                                     () -> evaluate(model, evalPrompts, o, embedder, realFeatures, proxy));
                             record(eval, done, last[0]);
+                            try {
+                                MetricsCsv.write(o.out().resolve("eval.csv"), eval);
+                            } catch (IOException e) {
+                                throw new UncheckedIOException(e);
+                            }
                         }
                     }
                 };
@@ -269,13 +356,35 @@ public final class ShapesDemo {
                         .addAuxiliaryReward(new PaletteFidelityReward())
                         .addAuxiliaryReward(new ShapeRegularityReward())
                         .addListener(new MetricsLogger(o.out()))
+                        .addListener(new TensorBoardLogger(tensorboard))
                         .addListener(evaluator)
+                        .addListener(new CheckpointListener(checkpoints, 1))
+                        .addListener(new TrainingListener() {
+                            @Override
+                            public void onEpochEnd(Trainer trainer, EpochReport report) {
+                                try {
+                                    RunHistory.keepLatestCheckpoint(checkpoints);
+                                } catch (IOException e) {
+                                    throw new UncheckedIOException(e);
+                                }
+                            }
+                        })
                         .addListener(new ConsoleProgress(console, o.epochs()))
                         .build()) {
+                    if (resuming) {
+                        trainer.resume(checkpoints);
+                        RunHistory.restore(o.out(), trainer.completedEpochs(), eval);
+                        console.println("resumed " + o.out() + " after epoch " + trainer.completedEpochs());
+                    }
                     trainer.trainUntil(o.epochs());
+                    if (last[0] == null) { // resumed with no epoch left to train: the last one's images
+                        last[0] = model.transformer().adapters().with(AdapterRoles.POLICY,
+                                () -> evaluate(model, evalPrompts, o, embedder, realFeatures, proxy));
+                    }
                 }
                 ShapesReport.grid(o.out().resolve("after.png"), "after (epoch " + o.epochs() + ")", last[0].result(),
                         o.evalImages());
+                tensorboard.addImage("eval/samples", o.epochs(), Files.readAllBytes(o.out().resolve("after.png")));
                 changes = ShapesReport.changes(o, before, last[0], realFeatures);
             } finally {
                 if (o.reward() != null) {
@@ -341,8 +450,12 @@ public final class ShapesDemo {
     }
 
     private static void writeConfig(Options o, TrainerConfig config, Method method) throws IOException {
-        ObjectMapper json = new ObjectMapper();
-        ObjectNode n = json.createObjectNode();
+        Files.writeString(o.out().resolve("config.json"),
+                new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(configJson(o, config, method)));
+    }
+
+    private static ObjectNode configJson(Options o, TrainerConfig config, Method method) {
+        ObjectNode n = new ObjectMapper().createObjectNode();
         n.put("method", method.name());
         n.put("requested", o.method());
         n.put("task", o.task().cliName());
@@ -352,6 +465,6 @@ public final class ShapesDemo {
         n.put("deviations_from_paper_defaults", ShapesMethods.DEVIATIONS);
         n.set("trainer", config.toJson());
         n.set("model", ShapesModel.config().toJson());
-        Files.writeString(o.out().resolve("config.json"), json.writerWithDefaultPrettyPrinter().writeValueAsString(n));
+        return n;
     }
 }

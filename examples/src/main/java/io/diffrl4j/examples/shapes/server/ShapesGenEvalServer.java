@@ -4,6 +4,10 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.diffrl4j.core.reward.ImageBatch;
 import io.diffrl4j.core.reward.Prompt;
+import io.diffrl4j.examples.cli.Arguments;
+import io.diffrl4j.examples.cli.CommandLine;
+import io.diffrl4j.examples.cli.Option;
+import io.diffrl4j.examples.cli.UsageException;
 import io.diffrl4j.examples.shapes.GenEvalResult;
 import io.diffrl4j.examples.shapes.PromptGrammar;
 import io.diffrl4j.examples.shapes.ShapesChecker;
@@ -14,6 +18,7 @@ import io.diffrl4j.rewards.geneval.SafePickleReader;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
@@ -21,6 +26,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -52,8 +58,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Listens on loopback by default. Requests are served concurrently by a small thread pool.
  * Close it to stop. From the command line: {@code ShapesGenEvalServer [--host H] [--port N]}
- * (defaults 127.0.0.1 and {@value #DEFAULT_PORT}; port 0 picks a free one) prints the URL and
- * serves until killed.
+ * (defaults 127.0.0.1 and {@value #DEFAULT_PORT}; port 0 picks a free one; {@code --help} lists
+ * them) prints the URL and serves until stopped.
  */
 public final class ShapesGenEvalServer implements Closeable {
     /** The port the command line uses by default. */
@@ -66,8 +72,6 @@ public final class ShapesGenEvalServer implements Closeable {
     public static final double OTHER_TAG = -10.0;
 
     private static final Logger LOG = LoggerFactory.getLogger(ShapesGenEvalServer.class);
-    private static final String USAGE = "usage: ShapesGenEvalServer [--host HOST] [--port PORT]  (defaults 127.0.0.1, "
-            + DEFAULT_PORT + "; port 0 picks a free port)";
 
     private final HttpServer server;
     private final ExecutorService executor;
@@ -241,61 +245,68 @@ public final class ShapesGenEvalServer implements Closeable {
         return w.toString();
     }
 
+    /** The command line of the server. */
+    static final CommandLine COMMAND_LINE = new CommandLine("bin/geneval-server",
+            "A GenEval reward server for the Shapes world (scores with the Shapes checker); serves until stopped.",
+            null,
+            List.of(Option.value("host", "HOST", "the address to listen on (loopback by default: this machine only)",
+                            "127.0.0.1"),
+                    Option.value("port", "PORT", "the port; 0 picks a free one", String.valueOf(DEFAULT_PORT))),
+            "Clients post pickled GenEval requests to http://HOST:PORT/, e.g. bin/demo --reward geneval=http://127.0.0.1:"
+                    + DEFAULT_PORT + "\n");
+
     /**
      * @param args {@code [--host H] [--port N]}
      * @return the running server
-     * @throws IllegalArgumentException with the usage line, for bad arguments
+     * @throws UsageException naming a bad argument
      * @throws IOException when the address cannot be bound
      */
     static ShapesGenEvalServer startFromArgs(String[] args) throws IOException {
-        Builder b = builder();
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (a.equals("--help") || a.equals("-h")) {
-                throw new IllegalArgumentException(USAGE);
-            }
-            if (i + 1 >= args.length) {
-                throw new IllegalArgumentException("missing value for " + a + "\n" + USAGE);
-            }
-            String v = args[++i];
-            switch (a) {
-                case "--host" -> b.optHost(v);
-                case "--port" -> {
-                    try {
-                        b.optPort(Integer.parseInt(v));
-                    } catch (NumberFormatException e) {
-                        throw new IllegalArgumentException("--port needs a number, got '" + v + "'\n" + USAGE, e);
-                    }
-                }
-                default -> throw new IllegalArgumentException("unknown option " + a + "\n" + USAGE);
-            }
+        return start(COMMAND_LINE.parse(args, Path.of("").toAbsolutePath()));
+    }
+
+    private static ShapesGenEvalServer start(Arguments a) throws IOException {
+        if (a.text("host").isBlank()) {
+            throw a.bad("host", "must be a host name or address");
         }
-        return b.start();
+        int port = a.integer("port", 0);
+        if (port > 65535) {
+            throw a.bad("port", "must be in [0, 65535]");
+        }
+        return builder().optHost(a.text("host")).optPort(port).start();
     }
 
     /**
-     * Serves until the process is killed.
+     * Serves until the process is stopped.
      *
-     * @param args {@code [--host H] [--port N]}
-     * @throws Exception when the server cannot start
+     * @param args see {@code --help}
      */
-    public static void main(String[] args) throws Exception {
-        ShapesGenEvalServer server;
-        try {
-            server = startFromArgs(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.exit(2);
-            return;
-        }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
-            stopped.countDown();
-        }, "shapes-geneval-shutdown"));
-        System.out.println("Shapes GenEval server listening on " + server.uri() + " (POST pickled GenEval requests; Ctrl-C stops it)");
-        System.out.flush();
-        stopped.await();
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err, Path.of("").toAbsolutePath()));
+    }
+
+    /**
+     * The command: starts the server and serves until the process is stopped (Ctrl-C).
+     *
+     * @param args the command line
+     * @param out where the URL and the usage go
+     * @param err where errors go
+     * @param cwd the working directory (the server reads no paths; kept for the commands' common form)
+     * @return the exit status: 0 help or stopped, 1 when it cannot listen, 2 a usage error
+     */
+    static int run(String[] args, PrintStream out, PrintStream err, Path cwd) {
+        return COMMAND_LINE.execute(args, cwd, out, err, a -> {
+            ShapesGenEvalServer server = start(a);
+            CountDownLatch stopped = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                server.close();
+                stopped.countDown();
+            }, "shapes-geneval-shutdown"));
+            out.println("Shapes GenEval server listening on " + server.uri() + " (POST pickled GenEval requests; Ctrl-C stops it)");
+            out.flush();
+            stopped.await();
+            return 0;
+        });
     }
 
     /** Builder; validated by {@link #start()}. */

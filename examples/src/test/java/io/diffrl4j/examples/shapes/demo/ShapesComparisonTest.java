@@ -1,7 +1,6 @@
 package io.diffrl4j.examples.shapes.demo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
@@ -99,19 +98,5 @@ class ShapesComparisonTest {
         assertEquals("+0.500", ShapesComparison.signed(new double[] {0.5}));
         assertEquals("-1.000 ± 1.000", ShapesComparison.signed(new double[] {0, -1, -2}));
         assertEquals("0.000120 ± 2.00e-05", ShapesComparison.small(new double[] {1e-4, 1.2e-4, 1.4e-4}));
-    }
-
-    @Test
-    void badArgumentsNameTheProblem() {
-        assertEquals("unknown method 'ppo'; choose among [gardo, flow-grpo, flow-grpo-kl, diffusion-nft, crd]",
-                assertThrows(IllegalArgumentException.class,
-                        () -> ShapesComparison.parse(new String[] {"--methods", "gardo,ppo"})).getMessage());
-        assertEquals("not a number in --seeds: 1,x", assertThrows(IllegalArgumentException.class,
-                () -> ShapesComparison.parse(new String[] {"--seeds", "1,x"})).getMessage());
-        ShapesComparison.Plan p = ShapesComparison.parse(new String[] {"--epochs", "4", "--tasks", "reward-model"});
-        assertEquals(4, p.epochs());
-        assertEquals(List.of(ShapesTask.REWARD_MODEL), p.tasks());
-        assertEquals(List.of(1L, 2L, 3L), p.seeds());
-        assertEquals(33, p.evalPrompts());
     }
 }

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.diffrl4j.core.reward.ImageBatch;
 import io.diffrl4j.core.reward.Prompt;
+import io.diffrl4j.examples.cli.CommandResult;
 import io.diffrl4j.examples.shapes.GenEvalResult;
 import io.diffrl4j.examples.shapes.PromptGrammar;
 import io.diffrl4j.examples.shapes.ShapesChecker;
@@ -270,7 +271,7 @@ class ShapesGenEvalServerTest {
     }
 
     @Test
-    void commandLineArguments() throws Exception {
+    void commandLineArguments(@TempDir Path dir) throws Exception {
         try (ShapesGenEvalServer s = ShapesGenEvalServer.startFromArgs(new String[] {"--host", "127.0.0.1", "--port", "0"})) {
             assertTrue(s.port() > 0);
             assertEquals(URI.create("http://127.0.0.1:" + s.port() + "/"), s.uri());
@@ -281,13 +282,24 @@ class ShapesGenEvalServerTest {
             Object reply = new SafePickleReader(1 << 20).read(r.body());
             assertEquals(List.of(), ((Map<?, ?>) reply).get("scores"), "an empty request gets empty lists");
         }
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ShapesGenEvalServer.startFromArgs(new String[] {"--port", "x"}));
-        assertTrue(e.getMessage().startsWith("--port needs a number, got 'x'\nusage: ShapesGenEvalServer"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> ShapesGenEvalServer.startFromArgs(new String[] {"--bogus", "1"}));
-        assertTrue(e.getMessage().startsWith("unknown option --bogus\nusage:"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> ShapesGenEvalServer.startFromArgs(new String[] {"--port", "70000"}));
-        assertEquals("port must be in [0, 65535], got 70000", e.getMessage());
+        CommandResult.run(ShapesGenEvalServer::run, dir, "--port", "x").assertUsageError("bin/geneval-server",
+                "--port x: must be a whole number");
+        CommandResult.run(ShapesGenEvalServer::run, dir, "--port", "70000").assertUsageError("bin/geneval-server",
+                "--port 70000: must be in [0, 65535]");
+        CommandResult.run(ShapesGenEvalServer::run, dir, "--bogus", "1").assertUsageError("bin/geneval-server",
+                "unknown option --bogus");
+        CommandResult help = CommandResult.run(ShapesGenEvalServer::run, dir, "--help");
+        assertEquals(0, help.status());
+        assertTrue(help.out().startsWith("usage: bin/geneval-server [options]\n"), help.out());
+        assertTrue(help.out().contains("  --port PORT  the port; 0 picks a free one (default: 18085)\n"), help.out());
+        assertTrue(help.out().contains("  --host HOST  the address to listen on"), help.out());
+        assertEquals(List.of(), CommandResult.contents(dir), "help and bad arguments create nothing");
+        try (ShapesGenEvalServer taken = ShapesGenEvalServer.builder().optPort(0).start()) {
+            CommandResult busy = CommandResult.run(ShapesGenEvalServer::run, dir, "--port", String.valueOf(taken.port()));
+            assertEquals(1, busy.status());
+            assertEquals(List.of("bin/geneval-server: cannot listen on 127.0.0.1:" + taken.port() + ": Address already in use"),
+                    busy.errLines());
+        }
     }
 
     /** Runs python3 (standard library only); a missing python3 fails the test. */

@@ -1,0 +1,100 @@
+package io.diffrl4j.examples.sd35;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.diffrl4j.examples.cli.CommandResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** bin/sd35-finetune as a command: help, bad input, the default run, paths and the output-folder rule. */
+class Sd35CommandTest {
+    @TempDir
+    Path cwd;
+
+    private CommandResult finetune(String... args) {
+        return CommandResult.run(Sd35Finetune::run, cwd, args);
+    }
+
+    @Test
+    void helpDescribesEveryOptionAndCreatesNothing() throws Exception {
+        CommandResult help = finetune("-h");
+        assertEquals(0, help.status());
+        for (String line : List.of("usage: bin/sd35-finetune [options]", "docs/ALGORITHMS.md sections 7.7 and 9",
+                "--model DIR ", "--prompts FILE ", "--method METHOD ", "(default: gardo)", "--reward SPECS ", "(default: ocr)",
+                "--auxiliary-rewards SPECS ", "(default: jpeg)", "--group-size G ", "(default: 24)", "--lr LR ",
+                "(default: 3e-4)", "--dry-run ", "--resume ", "--overwrite ", "--config FILE ", "aesthetic=DIR")) {
+            assertTrue(help.out().contains(line), line + " in\n" + help.out());
+        }
+        assertEquals(List.of(), CommandResult.contents(cwd));
+    }
+
+    @Test
+    void badInputIsNamedAsTypedInOneLine() throws Exception {
+        String[] need = {"--model", "m", "--prompts", "p"};
+        finetune(with(need, "--epochs", "2.5")).assertUsageError("bin/sd35-finetune", "--epochs 2.5: must be a whole number");
+        finetune(with(need, "--method", "grpo")).assertUsageError("bin/sd35-finetune",
+                "--method grpo: unknown method; choose one of [gardo, crd, flow-grpo, flow-grpo-kl, diffusion-nft]");
+        finetune(with(need, "--resolution", "100")).assertUsageError("bin/sd35-finetune",
+                "--resolution 100: must be a multiple of 16");
+        finetune(with(need, "--reward", "jpeg")).assertUsageError("bin/sd35-finetune", "--auxiliary-rewards jpeg: gardo's "
+                + "gate needs an auxiliary reward other than the reward 'jpeg' (the paper uses Aesthetic and ImageReward, "
+                + "e.g. --auxiliary-rewards aesthetic=DIR)");
+        finetune("--method", "crd").assertUsageError("bin/sd35-finetune", "--model DIR and --prompts FILE are required");
+        finetune("--epoch", "3").assertUsageError("bin/sd35-finetune", "unknown option --epoch; did you mean --epochs?");
+        assertEquals(List.of(), CommandResult.contents(cwd));
+    }
+
+    @Test
+    void theDefaultsMakeARunnableGardoRun() throws Exception {
+        Sd35Options o = Sd35Options.parse(new String[] {"--model", "sd", "--prompts", "ocr/train.txt"}, cwd);
+        assertEquals("gardo", o.method());
+        assertEquals("ocr", o.reward());
+        assertEquals("jpeg", o.auxiliaryRewards(), "GARDO's gate compares with a reward that needs no weights");
+        assertEquals(cwd.resolve("sd"), o.model());
+        assertEquals(cwd.resolve("ocr/train.txt"), o.prompts());
+        assertEquals(cwd.resolve("runs/sd35-gardo"), o.out());
+        // the default auxiliary reward is left out where it is the reward, for methods without a gate
+        Sd35Options crd = Sd35Options.parse(new String[] {"--model", "sd", "--prompts", "p", "--method", "crd",
+            "--reward", "jpeg"}, cwd);
+        assertNull(crd.auxiliaryRewards());
+        assertNull(Sd35Options.parse(new String[] {"--model", "sd", "--prompts", "p", "--auxiliary-rewards", "none",
+            "--method", "crd"}, cwd).auxiliaryRewards());
+    }
+
+    @Test
+    void relativePathsInAConfigFileAreTheCallersToo() throws Exception {
+        Files.writeString(cwd.resolve("run.json"), "{\"model\": \"models/sd\", \"epochs\": 7, \"out\": \"here\"}");
+        Sd35Options o = Sd35Options.parse(new String[] {"--config", "run.json", "--prompts", "p", "--epochs", "9"}, cwd);
+        assertEquals(cwd.resolve("models/sd"), o.model());
+        assertEquals(cwd.resolve("here"), o.out());
+        assertEquals(9, o.epochs(), "the command line wins over the file");
+        finetune("--config", "run.json", "--prompts", "p", "--lr", "0").assertUsageError("bin/sd35-finetune",
+                "--lr 0: must be a positive number");
+    }
+
+    @Test
+    void anOutputFolderInUseIsRefused() throws Exception {
+        Files.createDirectories(cwd.resolve("runs/sd35-gardo"));
+        Files.writeString(cwd.resolve("runs/sd35-gardo/metrics.csv"), "epoch\n0\n");
+        finetune("--model", "sd", "--prompts", "p").assertUsageError("bin/sd35-finetune", "--out runs/sd35-gardo (the "
+                + "default): the folder exists and is not empty; give --resume to continue that run or --overwrite to "
+                + "replace it");
+        CommandResult missing = finetune("--model", "sd", "--prompts", "p", "--out", "fresh");
+        assertEquals(1, missing.status(), missing.err());
+        assertEquals(1, missing.errLines().size(), missing.err());
+        assertTrue(missing.err().startsWith("bin/sd35-finetune: "), missing.err());
+        assertEquals("bin/sd35-finetune: --model " + cwd.resolve("sd") + ": no such folder", missing.errLines().get(0));
+        assertTrue(!Files.exists(cwd.resolve("fresh")), "a failed start leaves no output folder");
+    }
+
+    private static String[] with(String[] first, String... more) {
+        String[] all = java.util.Arrays.copyOf(first, first.length + more.length);
+        System.arraycopy(more, 0, all, first.length, more.length);
+        return all;
+    }
+}
