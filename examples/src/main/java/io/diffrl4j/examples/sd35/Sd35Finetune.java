@@ -33,6 +33,7 @@ import io.diffrl4j.core.train.tensorboard.TensorBoardLogger;
 import io.diffrl4j.core.vae.AutoencoderKL;
 import io.diffrl4j.examples.cli.Arguments;
 import io.diffrl4j.examples.cli.OutputFolder;
+import io.diffrl4j.examples.cli.RunHistory;
 import io.diffrl4j.examples.report.ImageGrid;
 import io.diffrl4j.rewards.clip.ClipImageEmbedder;
 import io.diffrl4j.rewards.registry.RewardRegistry;
@@ -239,7 +240,8 @@ public final class Sd35Finetune {
             if (resuming) {
                 trainer.resume(checkpoints);
                 console.println("resumed from " + checkpoints + " after epoch " + trainer.completedEpochs());
-                Sd35Report.readEval(o.out(), eval);
+                // rows a killed run wrote after its last checkpoint are dropped: the resumed run writes them again
+                RunHistory.restore(o.out(), trainer.completedEpochs(), eval);
             } else {
                 // the starting policy: the base model (a fresh LoRA adds exactly zero) or --init-lora's
                 Evaluation before = model.adapters().with(AdapterRoles.POLICY,

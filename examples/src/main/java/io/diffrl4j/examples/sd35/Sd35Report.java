@@ -19,20 +19,6 @@ final class Sd35Report {
         MetricsCsv.write(out.resolve("eval.csv"), eval);
     }
 
-    /** Reads the evaluations of a resumed run back, so that its curves start at epoch 0. */
-    static void readEval(Path out, Map<String, List<Double>> eval) throws IOException {
-        Path file = out.resolve("eval.csv");
-        if (!Files.exists(file)) {
-            return;
-        }
-        MetricsCsv.read(file).forEach((k, v) -> {
-            List<Double> col = eval.computeIfAbsent(k, x -> new ArrayList<>());
-            for (double d : v) {
-                col.add(d);
-            }
-        });
-    }
-
     /**
      * @param o the run's options
      * @param seconds the run's wall time

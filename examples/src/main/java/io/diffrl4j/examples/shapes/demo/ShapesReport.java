@@ -195,7 +195,7 @@ final class ShapesReport {
                     signed(c.interval().estimate()), signed(c.interval().low()), signed(c.interval().high()), c.verdict()));
         }
         b.append("\nDeviations from the papers' defaults for a 2-core CPU budget: ").append(deviations).append(".\n\n");
-        b.append("Files: `metrics.csv` (training, per epoch), `eval.csv` (held-out, every ").append(o.evalEvery())
+        b.append("Files: `metrics.csv` and `events.out.tfevents.*` (training, per epoch; the latter for TensorBoard), `eval.csv` (held-out, every ").append(o.evalEvery())
                 .append(" epochs), `curves-*.png`, `before.png` / `after.png` (the same prompts and noise, one row per prompt, "
                         + "numbered as in `prompts.txt`), `config.json`.\n");
         Path file = o.out().resolve("summary.md");
