@@ -50,7 +50,7 @@ public final class FlowGrpo {
                 sampler,
                 AdapterRoles.POLICY,
                 new GroupRelativeAdvantage(config.globalStd(), config.advantageClip()),
-                new FlowGrpoObjective(sampler.schedule(), config.clipRange()),
+                new FlowGrpoObjective(sampler.schedule(), config.clipRange(), config.detachUnconditional()),
                 regularizers,
                 List.of(),
                 List.of());
@@ -72,6 +72,7 @@ public final class FlowGrpo {
         private final double trainFraction;
         private final boolean globalStd;
         private final double advantageClip;
+        private final boolean detachUnconditional;
 
         private Config(Builder b) {
             this.beta = b.beta;
@@ -85,6 +86,7 @@ public final class FlowGrpo {
             this.trainFraction = b.trainFraction;
             this.globalStd = b.globalStd;
             this.advantageClip = b.advantageClip;
+            this.detachUnconditional = b.detachUnconditional;
         }
 
         /** @return a builder holding the SD3.5-Medium defaults */
@@ -147,6 +149,15 @@ public final class FlowGrpo {
             return advantageClip;
         }
 
+        /**
+         * @return whether the training forward detaches the unconditional half of CFG (default false:
+         *     gradients through both halves, as current flow_grpo and GARDO code; true: the earlier
+         *     flow_grpo {@code noise_pred_uncond.detach()})
+         */
+        public boolean detachUnconditional() {
+            return detachUnconditional;
+        }
+
         /** Builder with the SD3.5-Medium defaults; validated by {@link #build()}. */
         public static final class Builder {
             private double beta = 0.04;
@@ -160,8 +171,18 @@ public final class FlowGrpo {
             private double trainFraction = 0.99;
             private boolean globalStd = true;
             private double advantageClip = 5.0;
+            private boolean detachUnconditional;
 
             private Builder() {}
+
+            /**
+             * @param detach detach the unconditional half of the guided training velocity (default false)
+             * @return this
+             */
+            public Builder optDetachUnconditional(boolean detach) {
+                this.detachUnconditional = detach;
+                return this;
+            }
 
             /**
              * @param beta KL coefficient, finite and {@code >= 0}
