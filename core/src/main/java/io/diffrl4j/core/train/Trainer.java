@@ -172,7 +172,8 @@ public final class Trainer implements AutoCloseable {
     private void update(NDManager epochManager, List<Chunk> chunks, RewardBatch rewards, double[] advantages,
             TrainingProgress progress, SeededNoise rng, EpochMetrics metrics) {
         List<MicroBatches.Plan> plans = MicroBatches.plan(chunks.size(), config.promptsPerSamplingBatch(),
-                config.groupsPerMicroBatch(), config.groupSize(), advantages, config.skipZeroAdvantageGroups(),
+                config.groupsPerMicroBatch(), config.groupSize(), advantages,
+                config.skipZeroAdvantageGroups(method.objective().skipsZeroAdvantageGroups()),
                 rng.fork(-2));
         metrics.add("skipped_groups", rewards.groups() - plans.stream().mapToInt(p -> p.groups().length).sum());
         List<List<MicroBatches.Plan>> steps = MicroBatches.split(plans, config.optimizerStepsPerEpoch());

@@ -3,6 +3,7 @@ package io.diffrl4j.core.train;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * The loop's numbers: how much is sampled per epoch, how it is cut into optimizer steps and
@@ -24,7 +25,7 @@ public final class TrainerConfig {
     private final double adamEpsilon;
     private final double gradClip;
     private final long seed;
-    private final boolean skipZeroAdvantageGroups;
+    private final Boolean skipZeroAdvantageGroups;
     private final Duration rewardTimeout;
     private final int rewardThreads;
 
@@ -126,9 +127,21 @@ public final class TrainerConfig {
         return seed;
     }
 
-    /** @return whether groups whose advantages are all zero are left out of the update */
-    public boolean skipZeroAdvantageGroups() {
-        return skipZeroAdvantageGroups;
+    /**
+     * @return whether groups whose advantages are all zero are left out of the update; empty (the
+     *     default) leaves it to the method's objective ({@code PolicyObjective.skipsZeroAdvantageGroups}:
+     *     Flow-GRPO and GARDO on it skip them, DiffusionNFT and CRD train on them, as their reference code)
+     */
+    public Optional<Boolean> skipZeroAdvantageGroups() {
+        return Optional.ofNullable(skipZeroAdvantageGroups);
+    }
+
+    /**
+     * @param objectiveDefault the method objective's own choice
+     * @return whether all-zero-advantage groups are skipped in this run
+     */
+    public boolean skipZeroAdvantageGroups(boolean objectiveDefault) {
+        return skipZeroAdvantageGroups == null ? objectiveDefault : skipZeroAdvantageGroups;
     }
 
     /** @return how long scoring of one sampling batch may take before the epoch fails */
@@ -157,7 +170,11 @@ public final class TrainerConfig {
         n.put("adam_epsilon", adamEpsilon);
         n.put("grad_clip", gradClip);
         n.put("seed", seed);
-        n.put("skip_zero_advantage_groups", skipZeroAdvantageGroups);
+        if (skipZeroAdvantageGroups == null) {
+            n.put("skip_zero_advantage_groups", "method");
+        } else {
+            n.put("skip_zero_advantage_groups", skipZeroAdvantageGroups);
+        }
         n.put("reward_timeout_ms", rewardTimeout.toMillis());
         n.put("reward_threads", rewardThreads);
         return n;
@@ -183,7 +200,7 @@ public final class TrainerConfig {
         private double adamEpsilon = 1e-8;
         private double gradClip = 1.0;
         private long seed = 42;
-        private boolean skipZeroAdvantageGroups = true;
+        private Boolean skipZeroAdvantageGroups;
         private Duration rewardTimeout = Duration.ofMinutes(10);
         private int rewardThreads = 2;
 
@@ -272,7 +289,11 @@ public final class TrainerConfig {
             return this;
         }
 
-        /** @param v leave all-zero-advantage groups out of the update (default true) @return this */
+        /**
+         * @param v leave all-zero-advantage groups out of the update (true) or train on them (false);
+         *     default: the method's choice
+         * @return this
+         */
         public Builder optSkipZeroAdvantageGroups(boolean v) {
             skipZeroAdvantageGroups = v;
             return this;

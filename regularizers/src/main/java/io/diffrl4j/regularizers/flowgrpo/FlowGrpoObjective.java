@@ -120,6 +120,15 @@ public final class FlowGrpoObjective implements PolicyObjective {
         return clipRange;
     }
 
+    /**
+     * @return true: the Flow-GRPO reference drops samples whose advantages are all zero before
+     *     training (GARDO's {@code mask = advantages.abs().sum(dim=1) != 0})
+     */
+    @Override
+    public boolean skipsZeroAdvantageGroups() {
+        return true;
+    }
+
     @Override
     public int passes(MicroBatch batch) {
         int n = batch.steps().size();
