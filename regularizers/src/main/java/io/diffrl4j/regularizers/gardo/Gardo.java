@@ -122,7 +122,8 @@ public final class Gardo {
         List<Regularizer> regularizers = new ArrayList<>();
         if (kl) {
             KlStrength beta = KlStrength.constant(config.klBeta());
-            regularizers.add(config.gate() ? new GatedKl(reference, klGuidance, form, beta, config.gateConfig())
+            regularizers.add(config.gate() ? new GatedKl(reference, klGuidance, form, beta, config.gateConfig(),
+                    config.klOnAllWhenNoneGated())
                     : new ReferenceKl(reference, klGuidance, form, beta));
         }
         List<AdapterSchedule> schedules = new ArrayList<>(base.schedules());
