@@ -8,6 +8,11 @@ import io.diffrl4j.core.adapter.AdapterRoles;
  * 0.15); {@code build()} checks every field and names the first bad one.
  */
 public final class AdaptiveReferenceConfig {
+    /** The gated KL metric {@link GatedKl} reports, compared with the threshold by default. */
+    public static final String GATED_METRIC = "kl_gated";
+    /** The ungated KL metric every KL regularizer reports. */
+    public static final String UNGATED_METRIC = "kl";
+
     private final String target;
     private final String source;
     private final String metric;
@@ -34,7 +39,7 @@ public final class AdaptiveReferenceConfig {
         this.shortGap = b.shortGap;
     }
 
-    /** @return a builder for GARDO on Flow-GRPO: threshold 3e-4 on "kl", renewal after 15 epochs at most */
+    /** @return a builder for GARDO on Flow-GRPO: threshold 3e-4 on "kl_gated", renewal after 15 epochs at most */
     public static Builder flowGrpo() {
         return new Builder();
     }
@@ -48,6 +53,26 @@ public final class AdaptiveReferenceConfig {
         return new Builder().optKlThreshold(0.15).optAdaptiveThreshold(true);
     }
 
+    /**
+     * @param newMetric the step metric to compare with the threshold
+     * @return a copy of this config with that metric
+     */
+    public AdaptiveReferenceConfig withMetric(String newMetric) {
+        Builder b = new Builder();
+        b.target = target;
+        b.source = source;
+        b.metric = newMetric;
+        b.klThreshold = klThreshold;
+        b.maxEpochs = maxEpochs;
+        b.adaptiveThreshold = adaptiveThreshold;
+        b.thresholdDecrease = thresholdDecrease;
+        b.thresholdFloor = thresholdFloor;
+        b.thresholdIncrease = thresholdIncrease;
+        b.thresholdCeiling = thresholdCeiling;
+        b.shortGap = shortGap;
+        return b.build();
+    }
+
     /** @return the snapshot set that is renewed (default {@link AdapterRoles#REFERENCE}) */
     public String target() {
         return target;
@@ -59,8 +84,10 @@ public final class AdaptiveReferenceConfig {
     }
 
     /**
-     * @return the step metric compared with the threshold (default "kl", the ungated mean KL of
-     *     the micro-batches; "kl_gated" is the gated average the official code compares)
+     * @return the step metric compared with the threshold (default "kl_gated", the gated KL average
+     *     the official code compares: {@code info["kl_loss"] > thres} in its Flow-GRPO script,
+     *     {@code reduced_log_info["kl_div_loss"] > thres} in its DiffusionNFT script; "kl" is the
+     *     ungated mean; GARDO with the gate off uses "kl")
      */
     public String metric() {
         return metric;
@@ -121,7 +148,7 @@ public final class AdaptiveReferenceConfig {
     public static final class Builder {
         private String target = AdapterRoles.REFERENCE;
         private String source = AdapterRoles.POLICY;
-        private String metric = "kl";
+        private String metric = GATED_METRIC;
         private double klThreshold = 3e-4;
         private int maxEpochs = 15;
         private boolean adaptiveThreshold = false;

@@ -129,7 +129,12 @@ public final class Gardo {
         List<AdapterSchedule> schedules = new ArrayList<>(base.schedules());
         List<String> snapshots = new ArrayList<>(base.snapshots());
         if (adaptive) {
-            schedules.add(new AdaptiveReference(config.referenceConfig()));
+            AdaptiveReferenceConfig renewal = config.referenceConfig();
+            if (!config.gate() && AdaptiveReferenceConfig.GATED_METRIC.equals(renewal.metric())) {
+                // Without a gate there is no gated KL: every sample's KL is the one regularised.
+                renewal = renewal.withMetric(AdaptiveReferenceConfig.UNGATED_METRIC);
+            }
+            schedules.add(new AdaptiveReference(renewal));
             if (!snapshots.contains(reference)) {
                 snapshots.add(reference);
             }
