@@ -189,7 +189,9 @@ class AdaptiveReferenceTest {
     }
 
     @Test
-    void diffusionNftThresholdAdaptsAtRenewals() {
+    void diffusionNftThresholdAdaptsAtRenewalsAsTheReferenceCode() {
+        // By hand from train_sd3_nft_gardo.py, thres = 0.15 at the start:
+        //   gap > 15: thres = max(thres - 0.01, 0.1);  gap < 5: thres = min(thres + 0.01, 0.05)
         try (NDManager m = NDManager.newBaseManager(); ToyFlowModel model = model(m)) {
             Adapters adapters = model.adapters();
             AdaptiveReference schedule = new AdaptiveReference(AdaptiveReferenceConfig.diffusionNft().build());
@@ -199,35 +201,35 @@ class AdaptiveReferenceTest {
             assertEquals(0, schedule.renewals(), "0.15 is not above 0.15");
             schedule.beforeEpoch(adapters, at(16));
             assertEquals(1, schedule.renewals());
-            assertEquals(0.14, schedule.threshold(), 1e-12, "a renewal after > 15 epochs lowers it");
+            assertEquals(0.14, schedule.threshold(), 1e-12, "max(0.15 - 0.01, 0.1)");
             schedule.afterStep(adapters, at(16), Map.of("kl_gated", 0.145));
             schedule.beforeEpoch(adapters, at(18));
-            assertEquals(0.15, schedule.threshold(), 1e-12, "a renewal within < 5 epochs raises it");
-            schedule.afterStep(adapters, at(18), Map.of("kl_gated", 0.2));
-            schedule.beforeEpoch(adapters, at(23));
-            assertEquals(0.15, schedule.threshold(), 1e-12, "5 epochs: neither short nor long");
-            int epoch = 23;
-            for (int i = 0; i < 8; i++) {
-                epoch += 16;
-                schedule.beforeEpoch(adapters, at(epoch));
-            }
-            assertEquals(0.1, schedule.threshold(), 1e-12, "floored at 0.1");
+            assertEquals(0.05, schedule.threshold(), 1e-12, "min(0.14 + 0.01, 0.05): a quick renewal lowers it");
+            schedule.afterStep(adapters, at(18), Map.of("kl_gated", 0.06));
+            schedule.beforeEpoch(adapters, at(20));
+            assertEquals(0.05, schedule.threshold(), 1e-12, "min(0.06, 0.05)");
+            schedule.afterStep(adapters, at(20), Map.of("kl_gated", 0.2));
+            schedule.beforeEpoch(adapters, at(25));
+            assertEquals(0.05, schedule.threshold(), 1e-12, "5 epochs: neither short nor long");
+            schedule.beforeEpoch(adapters, at(41));
+            assertEquals(0.1, schedule.threshold(), 1e-12, "max(0.05 - 0.01, 0.1): a slow renewal raises it to the floor");
 
+            // The paper's reading, as an option: a quick renewal raises the threshold without a cap.
+            AdaptiveReference paper = new AdaptiveReference(AdaptiveReferenceConfig.diffusionNft()
+                    .optThresholdIncrease(0.01, Double.POSITIVE_INFINITY).build());
+            for (int e = 1; e <= 3; e++) {
+                paper.afterStep(adapters, at(e - 1), Map.of("kl_gated", 1.0));
+                paper.beforeEpoch(adapters, at(e));
+            }
+            assertEquals(3, paper.renewals());
+            assertEquals(0.18, paper.threshold(), 1e-12);
             AdaptiveReference capped = new AdaptiveReference(AdaptiveReferenceConfig.diffusionNft()
                     .optThresholdIncrease(0.01, 0.16).build());
             for (int e = 1; e <= 3; e++) {
                 capped.afterStep(adapters, at(e - 1), Map.of("kl_gated", 1.0));
                 capped.beforeEpoch(adapters, at(e));
             }
-            assertEquals(3, capped.renewals());
             assertEquals(0.16, capped.threshold(), 1e-12, "capped at the ceiling");
-
-            // The official code's cap of 0.05 (below its floor) is expressible: a quick renewal sets 0.05.
-            AdaptiveReference official = new AdaptiveReference(AdaptiveReferenceConfig.diffusionNft()
-                    .optThresholdIncrease(0.01, 0.05).build());
-            official.afterStep(adapters, at(0), Map.of("kl_gated", 1.0));
-            official.beforeEpoch(adapters, at(1));
-            assertEquals(0.05, official.threshold(), 1e-12);
         }
     }
 
@@ -247,7 +249,7 @@ class AdaptiveReferenceTest {
             a.beforeEpoch(adapters, at(17));
             b.beforeEpoch(adapters, at(17));
             assertEquals(a.state(), b.state());
-            assertArrayEquals(new double[] {0.15, 17, 0, 2}, new double[] {b.threshold(), b.lastRenewal(),
+            assertArrayEquals(new double[] {0.05, 17, 0, 2}, new double[] {b.threshold(), b.lastRenewal(),
                     b.renewalDue() ? 1 : 0, b.renewals()}, 1e-12);
             assertThrows(IllegalArgumentException.class, () -> b.restore(Map.of("threshold", 0.1)));
         }
