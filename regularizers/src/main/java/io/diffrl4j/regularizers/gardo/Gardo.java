@@ -70,12 +70,24 @@ public final class Gardo {
         return compose("gardo-flow-grpo", FlowGrpo.defaults(base), null, base.klForm(), config);
     }
 
+    /** GARDO's NFT config trains every one of the rollout's 10 levels ({@code timestep_fraction = 1.0}). */
+    public static final double DIFFUSION_NFT_TRAIN_FRACTION = 1.0;
+
+    /**
+     * @return the DiffusionNFT base GARDO runs on by default: {@link DiffusionNft.Config} defaults
+     *     training all 10 rollout levels per sample (GARDO's {@code config/base.py}
+     *     {@code timestep_fraction = 1.0})
+     */
+    public static DiffusionNft.Config diffusionNftBase() {
+        return DiffusionNft.Config.builder().optTrainFraction(DIFFUSION_NFT_TRAIN_FRACTION).build();
+    }
+
     /**
      * @param config GARDO's settings (start from {@link GardoConfig#forDiffusionNft()})
-     * @return GARDO on DiffusionNFT with its default settings
+     * @return GARDO on the default DiffusionNFT base ({@link #diffusionNftBase()})
      */
     public static Method onDiffusionNft(GardoConfig config) {
-        return onDiffusionNft(DiffusionNft.Config.builder().build(), config);
+        return onDiffusionNft(diffusionNftBase(), config);
     }
 
     /**

@@ -3,6 +3,7 @@ package io.diffrl4j.regularizers.nft;
 import io.diffrl4j.core.adapter.AdapterRoles;
 import io.diffrl4j.core.advantage.GroupRelativeAdvantage;
 import io.diffrl4j.core.flow.DiscreteNoiseLevels;
+import io.diffrl4j.core.flow.RolloutNoiseLevels;
 import io.diffrl4j.core.flow.TrainingNoiseLevels;
 import io.diffrl4j.core.method.Method;
 import io.diffrl4j.core.objective.KlForm;
@@ -68,6 +69,7 @@ public final class DiffusionNft {
         private final int steps;
         private final double shift;
         private final TrainingNoiseLevels noiseLevels;
+        private final double trainFraction;
         private final EmaDecay oldDecay;
         private final boolean globalStd;
         private final double advantageClip;
@@ -78,7 +80,9 @@ public final class DiffusionNft {
             this.guidanceScale = b.guidanceScale;
             this.steps = b.steps;
             this.shift = b.shift;
-            this.noiseLevels = b.noiseLevels;
+            this.trainFraction = b.trainFraction;
+            this.noiseLevels = b.noiseLevels != null ? b.noiseLevels
+                    : new RolloutNoiseLevels(b.steps, b.shift, b.trainFraction);
             this.oldDecay = b.oldDecay;
             this.globalStd = b.globalStd;
             this.advantageClip = b.advantageClip;
@@ -114,7 +118,20 @@ public final class DiffusionNft {
             return shift;
         }
 
-        /** @return the training noise levels (default {@link DiscreteNoiseLevels}: 19 of 20 shifted levels) */
+        /**
+         * @return the share of the rollout's levels each sample trains on, {@code timestep_fraction}
+         *     (default 0.99: 9 of 10; GARDO's NFT config uses 1.0)
+         */
+        public double trainFraction() {
+            return trainFraction;
+        }
+
+        /**
+         * @return the training noise levels (default {@link RolloutNoiseLevels}: per sample a random
+         *     {@code floor(steps * trainFraction)} of the rollout's own {@code steps} levels, as the
+         *     reference's {@code randperm}; {@link DiscreteNoiseLevels} (19 of a separate 20-level grid,
+         *     the paper's description) is the option)
+         */
         public TrainingNoiseLevels noiseLevels() {
             return noiseLevels;
         }
@@ -141,7 +158,8 @@ public final class DiffusionNft {
             private double guidanceScale = 1.0;
             private int steps = 10;
             private double shift = 3.0;
-            private TrainingNoiseLevels noiseLevels = new DiscreteNoiseLevels();
+            private TrainingNoiseLevels noiseLevels;
+            private double trainFraction = 0.99;
             private EmaDecay oldDecay = EmaDecay.diffusionNftOld();
             private boolean globalStd = true;
             private double advantageClip = DiffusionNftObjective.ADVANTAGE_SCALE;
@@ -194,7 +212,18 @@ public final class DiffusionNft {
             }
 
             /**
-             * @param noiseLevels training noise levels
+             * @param trainFraction share of the rollout's levels trained per sample, in (0, 1]
+             *     (used by the default noise levels)
+             * @return this
+             */
+            public Builder optTrainFraction(double trainFraction) {
+                this.trainFraction = trainFraction;
+                return this;
+            }
+
+            /**
+             * @param noiseLevels training noise levels (default: {@link RolloutNoiseLevels} of the
+             *     rollout's steps, shift and train fraction)
              * @return this
              */
             public Builder optNoiseLevels(TrainingNoiseLevels noiseLevels) {
@@ -250,8 +279,11 @@ public final class DiffusionNft {
                 if (!(shift > 0) || Double.isInfinite(shift)) {
                     throw new IllegalArgumentException("shift must be finite and > 0, got " + shift);
                 }
-                if (noiseLevels == null || noiseLevels.levelsPerSample() < 1) {
-                    throw new IllegalArgumentException("noiseLevels must be non-null with at least one level per sample");
+                if (!(trainFraction > 0 && trainFraction <= 1)) {
+                    throw new IllegalArgumentException("trainFraction must be in (0, 1], got " + trainFraction);
+                }
+                if (noiseLevels != null && noiseLevels.levelsPerSample() < 1) {
+                    throw new IllegalArgumentException("noiseLevels must give at least one level per sample");
                 }
                 if (oldDecay == null) {
                     throw new IllegalArgumentException("oldDecay must not be null");

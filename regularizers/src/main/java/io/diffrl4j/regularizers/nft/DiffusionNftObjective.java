@@ -3,7 +3,7 @@ package io.diffrl4j.regularizers.nft;
 import io.diffrl4j.core.nn.ScalarMath;
 import ai.djl.ndarray.NDArray;
 import io.diffrl4j.core.adapter.AdapterRoles;
-import io.diffrl4j.core.flow.DiscreteNoiseLevels;
+import io.diffrl4j.core.flow.RolloutNoiseLevels;
 import io.diffrl4j.core.flow.FlowMatching;
 import io.diffrl4j.core.flow.TrainingNoiseLevels;
 import io.diffrl4j.core.model.AdaptedFlowModel;
@@ -82,9 +82,12 @@ public final class DiffusionNftObjective implements PolicyObjective {
     private MicroBatch cachedBatch;
     private double[][] cachedLevels;
 
-    /** DiffusionNFT's defaults: {@code beta_nft = 1}, {@link DiscreteNoiseLevels}, the {@code "old"} set. */
+    /**
+     * DiffusionNFT's defaults: {@code beta_nft = 1}, {@link RolloutNoiseLevels} of its 10-step shift-3
+     * rollouts (9 per sample), the {@code "old"} set.
+     */
     public DiffusionNftObjective() {
-        this(DEFAULT_BETA, new DiscreteNoiseLevels(), AdapterRoles.OLD);
+        this(DEFAULT_BETA, new RolloutNoiseLevels(10, 3.0, 0.99), AdapterRoles.OLD);
     }
 
     /**
