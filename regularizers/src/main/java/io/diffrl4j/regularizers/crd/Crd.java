@@ -3,6 +3,7 @@ package io.diffrl4j.regularizers.crd;
 import io.diffrl4j.core.adapter.AdapterRoles;
 import io.diffrl4j.core.advantage.GroupRelativeAdvantage;
 import io.diffrl4j.core.flow.DiscreteNoiseLevels;
+import io.diffrl4j.core.flow.StratifiedRolloutNoiseLevels;
 import io.diffrl4j.core.flow.TrainingNoiseLevels;
 import io.diffrl4j.core.method.Method;
 import io.diffrl4j.core.objective.Regularizer;
@@ -107,7 +108,9 @@ public final class Crd {
             this.implicitReward = b.implicitReward;
             this.centering = b.centering;
             this.loss = b.loss;
-            this.noiseLevels = b.noiseLevels;
+            this.noiseLevels = b.noiseLevels != null ? b.noiseLevels
+                    : new StratifiedRolloutNoiseLevels(StratifiedRolloutNoiseLevels.PORT_PASSES, b.steps, b.shift,
+                            StratifiedRolloutNoiseLevels.PORT_RANGE);
             this.klBeta = b.klBeta;
             this.klFloor = b.klFloor;
             this.klGuidance = b.klGuidance;
@@ -147,7 +150,12 @@ public final class Crd {
             return loss;
         }
 
-        /** @return the training noise levels (default {@link DiscreteNoiseLevels}: 20 levels, shift 3, range 0.99) */
+        /**
+         * @return the training noise levels (default {@link StratifiedRolloutNoiseLevels}: the
+         *     Flow-Factory port's 20 passes stratified over the rollout's own levels, range 0.99, one
+         *     level per pass shared by a group; {@link DiscreteNoiseLevels} (19 per-sample permuted
+         *     levels of a 20-step grid) is the option)
+         */
         public TrainingNoiseLevels noiseLevels() {
             return noiseLevels;
         }
@@ -218,7 +226,7 @@ public final class Crd {
             private ImplicitRewardForm implicitReward = ImplicitRewardForm.ADAPTIVE;
             private CenteringScope centering = CenteringScope.PROMPT;
             private MatchingLoss loss = MatchingLoss.MSE;
-            private TrainingNoiseLevels noiseLevels = new DiscreteNoiseLevels();
+            private TrainingNoiseLevels noiseLevels;
             private double klBeta = 0.1;
             private double klFloor = 1e-4;
             private double klGuidance = CfgAnchoredKl.DEFAULT_GUIDANCE;
@@ -423,8 +431,8 @@ public final class Crd {
                 if (loss == null) {
                     throw new IllegalArgumentException("loss must not be null");
                 }
-                if (noiseLevels == null || noiseLevels.levelsPerSample() < 1) {
-                    throw new IllegalArgumentException("noiseLevels must be non-null with at least one level per sample");
+                if (noiseLevels != null && noiseLevels.levelsPerSample() < 1) {
+                    throw new IllegalArgumentException("noiseLevels must give at least one level per sample");
                 }
                 if (!(klBeta >= 0) || Double.isInfinite(klBeta)) {
                     throw new IllegalArgumentException("klBeta must be finite and >= 0, got " + klBeta);

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.diffrl4j.core.adapter.AdapterRoles;
 import io.diffrl4j.core.flow.DiscreteNoiseLevels;
+import io.diffrl4j.core.flow.StratifiedRolloutNoiseLevels;
 import io.diffrl4j.core.flow.FlowMatching;
 import io.diffrl4j.core.flow.TrainingNoiseLevels;
 import io.diffrl4j.core.model.AdaptedFlowModel;
@@ -27,7 +28,9 @@ import org.slf4j.LoggerFactory;
  * {@code x0} (b, ...) and the advantages (b) are used, so any sampler will do.
  *
  * <p>Each sample gets a row of {@link TrainingNoiseLevels#levelsPerSample()} noise levels (by
- * default {@link DiscreteNoiseLevels}: 19 of 20 shift-3 levels in a fresh random order per sample);
+ * default {@link StratifiedRolloutNoiseLevels}: the Flow-Factory port's 20 passes stratified over
+ * the rollout's own 10 levels, the same for every image of a group; {@link DiscreteNoiseLevels}, 19
+ * of 20 shift-3 levels in a fresh random order per sample, is the option);
  * pass {@code j} uses column {@code j}. In pass {@code j}, with {@code s} the sample's level and
  * noise {@code eps}:
  *
@@ -102,9 +105,13 @@ public final class CrdObjective implements PolicyObjective {
     private final Map<Integer, GroupMeans> cachedMeans = new HashMap<>();
     private boolean warnedSingleton;
 
-    /** The paper's defaults: beta 1, adaptive, per-prompt centring, MSE, discrete levels, the "old" set. */
+    /**
+     * The port's defaults: beta 1, adaptive, per-prompt centring, MSE, {@link StratifiedRolloutNoiseLevels}
+     * (20 passes over the 10-step rollout), the "old" set.
+     */
     public CrdObjective() {
-        this(DEFAULT_BETA, ImplicitRewardForm.ADAPTIVE, CenteringScope.PROMPT, MatchingLoss.MSE, new DiscreteNoiseLevels(),
+        this(DEFAULT_BETA, ImplicitRewardForm.ADAPTIVE, CenteringScope.PROMPT, MatchingLoss.MSE,
+                new StratifiedRolloutNoiseLevels(),
                 AdapterRoles.OLD);
     }
 

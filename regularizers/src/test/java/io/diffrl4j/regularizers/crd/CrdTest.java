@@ -38,9 +38,13 @@ class CrdTest {
         assertEquals(ImplicitRewardForm.ADAPTIVE, c.implicitReward());
         assertEquals(CenteringScope.PROMPT, c.centering());
         assertEquals(MatchingLoss.MSE, c.loss());
-        assertInstanceOf(DiscreteNoiseLevels.class, c.noiseLevels());
-        assertEquals(19, c.noiseLevels().levelsPerSample(), "20 timesteps, range 0.99");
-        assertArrayEquals(new DiscreteNoiseLevels(20, 3.0, 0.99).levels(), ((DiscreteNoiseLevels) c.noiseLevels()).levels());
+        // The port's num_train_timesteps 20 stratified over the rollout's own 10 levels, shared by a group.
+        io.diffrl4j.core.flow.StratifiedRolloutNoiseLevels levels = assertInstanceOf(
+                io.diffrl4j.core.flow.StratifiedRolloutNoiseLevels.class, c.noiseLevels());
+        assertEquals(20, levels.levelsPerSample(), "num_train_timesteps 20");
+        assertTrue(levels.sharedWithinGroup());
+        assertArrayEquals(java.util.Arrays.copyOf(io.diffrl4j.core.flow.InferenceSchedule.of(10, 3.0).sigmas(), 10),
+                levels.levels());
         assertEquals(0.1, c.klBeta());
         assertEquals(1e-4, c.klFloor());
         assertEquals(4.5, c.klGuidance());
@@ -219,7 +223,6 @@ class CrdTest {
         assertMessage("implicitReward", () -> Crd.Config.builder().optImplicitReward(null).build());
         assertMessage("centering", () -> Crd.Config.builder().optCentering(null).build());
         assertMessage("loss", () -> Crd.Config.builder().optLoss(null).build());
-        assertMessage("noiseLevels", () -> Crd.Config.builder().optNoiseLevels(null).build());
         assertMessage("klBeta", () -> Crd.Config.builder().optKlBeta(-1).build());
         assertMessage("klFloor", () -> Crd.Config.builder().optKlFloor(0.5).build());
         assertMessage("klGuidance", () -> Crd.Config.builder().optKlGuidance(Double.NaN).build());
@@ -239,5 +242,24 @@ class CrdTest {
     private static void assertMessage(String field, org.junit.jupiter.api.function.Executable build) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, build);
         assertTrue(e.getMessage().contains(field), "message names " + field + ": " + e.getMessage());
+    }
+
+    @Test
+    void theImagesOfAGroupShareTheirPassLevels() {
+        // The port draws one timestep per pass for the whole batch; here every image of a group gets the
+        // same row, also with strata wide enough for the draw to be random (4 passes).
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+            int[] rows = {0, 1, 2, 3, 4, 5};
+            io.diffrl4j.core.objective.MicroBatch mb = new io.diffrl4j.core.objective.MicroBatch(m, rows, 3,
+                    m.zeros(new ai.djl.ndarray.types.Shape(6, 2)), List.of(), io.diffrl4j.core.model.Conditioning.none(6),
+                    null, m.zeros(new ai.djl.ndarray.types.Shape(6)), null, null,
+                    new io.diffrl4j.core.objective.TrainingProgress(0, 0), new io.diffrl4j.core.flow.SeededNoise(3));
+            double[][] shared = mb.rowLevels(new io.diffrl4j.core.flow.StratifiedRolloutNoiseLevels(4, 10, 3.0, 0.99), 7);
+            for (int i = 0; i < 6; i++) {
+                assertArrayEquals(shared[3 * (i / 3)], shared[i], 0.0, "row " + i);
+            }
+            double[][] own = mb.rowLevels(new DiscreteNoiseLevels(), 7);
+            assertTrue(!java.util.Arrays.equals(own[0], own[1]), "per-image permutations differ");
+        }
     }
 }
