@@ -12,13 +12,15 @@ import io.diffrl4j.core.objective.ReferenceKl;
 import io.diffrl4j.core.objective.Regularizer;
 import io.diffrl4j.core.schedule.EmaDecay;
 import io.diffrl4j.core.schedule.EmaSchedule;
+import io.diffrl4j.core.sampling.SamplerStep;
+import io.diffrl4j.samplers.DpmSolverStep;
 import io.diffrl4j.samplers.SdeWindow;
 import io.diffrl4j.samplers.TrajectorySampler;
 import java.util.List;
 
 /**
- * The DiffusionNFT baseline as a {@link Method} (ALGORITHMS 5): ODE rollouts drawn with the "old"
- * adapter set, group-relative advantages, the forward-process {@link DiffusionNftObjective}, a
+ * The DiffusionNFT baseline as a {@link Method} (ALGORITHMS 5): deterministic rollouts (second-order
+ * DPM-Solver++, as the reference's {@code solver="dpm2"}) drawn with the "old" adapter set, group-relative advantages, the forward-process {@link DiffusionNftObjective}, a
  * velocity-MSE KL to the pretrained model at guidance 1, and the "old" set as an EMA of the policy
  * ({@code old <- d old + (1 - d) theta}, {@code d = min(0.001 step, 0.5)}) created as a snapshot of
  * the initial policy.
@@ -44,6 +46,7 @@ public final class DiffusionNft {
                 .optShift(config.shift())
                 .optGuidanceScale(config.guidanceScale())
                 .optWindow(SdeWindow.none())
+                .optOdeStep(config.odeStep())
                 .build();
         List<Regularizer> regularizers = config.klBeta() == 0 ? List.of()
                 : List.of(new ReferenceKl(null, 1.0, KlForm.CODE, KlStrength.constant(config.klBeta())));
@@ -70,6 +73,7 @@ public final class DiffusionNft {
         private final double shift;
         private final TrainingNoiseLevels noiseLevels;
         private final double trainFraction;
+        private final SamplerStep odeStep;
         private final EmaDecay oldDecay;
         private final boolean globalStd;
         private final double advantageClip;
@@ -81,6 +85,7 @@ public final class DiffusionNft {
             this.steps = b.steps;
             this.shift = b.shift;
             this.trainFraction = b.trainFraction;
+            this.odeStep = b.odeStep;
             this.noiseLevels = b.noiseLevels != null ? b.noiseLevels
                     : new RolloutNoiseLevels(b.steps, b.shift, b.trainFraction);
             this.oldDecay = b.oldDecay;
@@ -116,6 +121,15 @@ public final class DiffusionNft {
         /** @return the SD3 time shift of the rollouts (default 3) */
         public double shift() {
             return shift;
+        }
+
+        /**
+         * @return the rollout solver (default {@link DpmSolverStep#dpmSolverPlusPlus2()}, the
+         *     reference's {@code solver="dpm2"}: deterministic second-order multistep DPM-Solver++;
+         *     {@link io.diffrl4j.samplers.EulerStep} is the option)
+         */
+        public SamplerStep odeStep() {
+            return odeStep;
         }
 
         /**
@@ -160,6 +174,7 @@ public final class DiffusionNft {
             private double shift = 3.0;
             private TrainingNoiseLevels noiseLevels;
             private double trainFraction = 0.99;
+            private SamplerStep odeStep = DpmSolverStep.dpmSolverPlusPlus2();
             private EmaDecay oldDecay = EmaDecay.diffusionNftOld();
             private boolean globalStd = true;
             private double advantageClip = DiffusionNftObjective.ADVANTAGE_SCALE;
@@ -208,6 +223,15 @@ public final class DiffusionNft {
              */
             public Builder optShift(double shift) {
                 this.shift = shift;
+                return this;
+            }
+
+            /**
+             * @param step the deterministic rollout solver (default DPM-Solver++(2M))
+             * @return this
+             */
+            public Builder optOdeStep(SamplerStep step) {
+                this.odeStep = step;
                 return this;
             }
 
@@ -278,6 +302,9 @@ public final class DiffusionNft {
                 }
                 if (!(shift > 0) || Double.isInfinite(shift)) {
                     throw new IllegalArgumentException("shift must be finite and > 0, got " + shift);
+                }
+                if (odeStep == null || odeStep.isStochastic()) {
+                    throw new IllegalArgumentException("odeStep must be a deterministic step, got " + odeStep);
                 }
                 if (!(trainFraction > 0 && trainFraction <= 1)) {
                     throw new IllegalArgumentException("trainFraction must be in (0, 1], got " + trainFraction);

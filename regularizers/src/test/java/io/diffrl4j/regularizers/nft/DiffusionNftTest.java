@@ -97,6 +97,14 @@ class DiffusionNftTest {
         assertEquals(List.of(AdapterRoles.OLD), method.snapshots());
         TrajectorySampler sampler = assertInstanceOf(TrajectorySampler.class, method.sampler());
         assertEquals(1.0, sampler.guidanceScale());
+        // The reference samples with solver="dpm2": second-order multistep DPM-Solver++.
+        io.diffrl4j.samplers.DpmSolverStep solver = assertInstanceOf(io.diffrl4j.samplers.DpmSolverStep.class,
+                sampler.odeStep());
+        assertEquals(2, solver.order());
+        assertEquals(io.diffrl4j.samplers.DpmSolverForm.DATA, solver.form());
+        assertInstanceOf(io.diffrl4j.samplers.EulerStep.class, DiffusionNft.defaults(DiffusionNft.Config.builder()
+                .optOdeStep(new io.diffrl4j.samplers.EulerStep()).build()).sampler() instanceof TrajectorySampler t
+                ? t.odeStep() : null);
         assertEquals(10, sampler.schedule().steps());
         assertEquals(3.0, sampler.schedule().shift());
         DiffusionNftObjective objective = assertInstanceOf(DiffusionNftObjective.class, method.objective());
