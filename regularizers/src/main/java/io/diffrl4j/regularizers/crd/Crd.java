@@ -2,6 +2,7 @@ package io.diffrl4j.regularizers.crd;
 
 import io.diffrl4j.core.adapter.AdapterRoles;
 import io.diffrl4j.core.advantage.GroupRelativeAdvantage;
+import io.diffrl4j.core.advantage.StdGuard;
 import io.diffrl4j.core.flow.DiscreteNoiseLevels;
 import io.diffrl4j.core.flow.StratifiedRolloutNoiseLevels;
 import io.diffrl4j.core.flow.TrainingNoiseLevels;
@@ -34,6 +35,9 @@ public final class Crd {
     public static final String OLD_DECAY_OCR = "0-0.25-0.005-0.999";
     /** The sampler's decay for OCR: on-policy ({@code d = 0}) until step 75, then ramps by 0.0075 to 0.999. */
     public static final String SAMPLER_DECAY_OCR = "75-0.0-0.0075-0.999";
+
+    /** Flow-Factory's advantage divisor {@code max(std, 1e-6)} (advantage_processor.py). */
+    public static final double ADVANTAGE_STD_FLOOR = 1e-6;
 
     private Crd() {}
 
@@ -71,7 +75,7 @@ public final class Crd {
                 "crd",
                 sampler,
                 config.samplerMode().samplingSet(),
-                new GroupRelativeAdvantage(config.globalStd(), config.advantageClip()),
+                new GroupRelativeAdvantage(config.globalStd(), config.advantageClip(), StdGuard.FLOOR, ADVANTAGE_STD_FLOOR),
                 new CrdObjective(config.betaCrd(), config.implicitReward(), config.centering(), config.loss(),
                         config.noiseLevels(), AdapterRoles.OLD),
                 regularizers,

@@ -262,4 +262,17 @@ class CrdTest {
             assertTrue(!java.util.Arrays.equals(own[0], own[1]), "per-image permutations differ");
         }
     }
+
+    @Test
+    void advantagesDivideByTheStdFlooredAt1e6AsFlowFactory() {
+        // Rewards {0, 1, 0, 1} in groups of 2: global std 0.5. Flow-Factory: (r - mean) / max(0.5, 1e-6) = +-1
+        // exactly; Flow-GRPO's (r - mean) / (0.5 + 1e-4) = +-0.99980004.
+        double[] r = {0, 1, 0, 1};
+        io.diffrl4j.core.reward.RewardBatch rewards = new io.diffrl4j.core.reward.RewardBatch("r", Map.of("r", r), null,
+                java.util.Collections.nCopies(4, io.diffrl4j.core.reward.Prompt.of("p")), 2);
+        double[] crd = Crd.defaults().advantages().estimate(rewards);
+        assertArrayEquals(new double[] {-1, 1, -1, 1}, crd, 1e-12);
+        double[] grpo = io.diffrl4j.regularizers.flowgrpo.FlowGrpo.defaults().advantages().estimate(rewards);
+        assertEquals(0.5 / 0.5001, grpo[1], 1e-12);
+    }
 }
