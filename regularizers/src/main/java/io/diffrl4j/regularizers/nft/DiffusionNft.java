@@ -55,7 +55,7 @@ public final class DiffusionNft {
                 sampler,
                 AdapterRoles.OLD,
                 new GroupRelativeAdvantage(config.globalStd(), config.advantageClip()),
-                new DiffusionNftObjective(config.betaNft(), config.noiseLevels(), AdapterRoles.OLD),
+                new DiffusionNftObjective(config.betaNft(), config.noiseLevels(), AdapterRoles.OLD, config.advantageMode()),
                 regularizers,
                 List.of(new EmaSchedule(AdapterRoles.OLD, config.oldDecay())),
                 List.of(AdapterRoles.OLD));
@@ -74,6 +74,7 @@ public final class DiffusionNft {
         private final TrainingNoiseLevels noiseLevels;
         private final double trainFraction;
         private final SamplerStep odeStep;
+        private final AdvantageMode advantageMode;
         private final EmaDecay oldDecay;
         private final boolean globalStd;
         private final double advantageClip;
@@ -86,6 +87,7 @@ public final class DiffusionNft {
             this.shift = b.shift;
             this.trainFraction = b.trainFraction;
             this.odeStep = b.odeStep;
+            this.advantageMode = b.advantageMode;
             this.noiseLevels = b.noiseLevels != null ? b.noiseLevels
                     : new RolloutNoiseLevels(b.steps, b.shift, b.trainFraction);
             this.oldDecay = b.oldDecay;
@@ -132,6 +134,11 @@ public final class DiffusionNft {
             return odeStep;
         }
 
+        /** @return the reference's {@code adv_mode} (default {@link AdvantageMode#ALL}, as its configs) */
+        public AdvantageMode advantageMode() {
+            return advantageMode;
+        }
+
         /**
          * @return the share of the rollout's levels each sample trains on, {@code timestep_fraction}
          *     (default 0.99: 9 of 10; GARDO's NFT config uses 1.0)
@@ -175,6 +182,16 @@ public final class DiffusionNft {
             private TrainingNoiseLevels noiseLevels;
             private double trainFraction = 0.99;
             private SamplerStep odeStep = DpmSolverStep.dpmSolverPlusPlus2();
+            private AdvantageMode advantageMode = AdvantageMode.ALL;
+
+            /**
+             * @param mode the reference's {@code adv_mode}
+             * @return this
+             */
+            public Builder optAdvantageMode(AdvantageMode mode) {
+                this.advantageMode = mode;
+                return this;
+            }
             private EmaDecay oldDecay = EmaDecay.diffusionNftOld();
             private boolean globalStd = true;
             private double advantageClip = DiffusionNftObjective.ADVANTAGE_SCALE;
@@ -302,6 +319,9 @@ public final class DiffusionNft {
                 }
                 if (!(shift > 0) || Double.isInfinite(shift)) {
                     throw new IllegalArgumentException("shift must be finite and > 0, got " + shift);
+                }
+                if (advantageMode == null) {
+                    throw new IllegalArgumentException("advantageMode must not be null");
                 }
                 if (odeStep == null || odeStep.isStochastic()) {
                     throw new IllegalArgumentException("odeStep must be a deterministic step, got " + odeStep);

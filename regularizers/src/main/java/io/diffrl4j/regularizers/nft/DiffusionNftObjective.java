@@ -78,6 +78,7 @@ public final class DiffusionNftObjective implements PolicyObjective {
     private final double beta;
     private final TrainingNoiseLevels noiseLevels;
     private final String oldSet;
+    private final AdvantageMode advantageMode;
 
     private MicroBatch cachedBatch;
     private double[][] cachedLevels;
@@ -96,6 +97,19 @@ public final class DiffusionNftObjective implements PolicyObjective {
      * @param oldSet the adapter set of the slowly moving "old" model
      */
     public DiffusionNftObjective(double beta, TrainingNoiseLevels noiseLevels, String oldSet) {
+        this(beta, noiseLevels, oldSet, AdvantageMode.ALL);
+    }
+
+    /**
+     * @param beta {@code beta_nft}, finite and {@code > 0}
+     * @param noiseLevels where on the noise axis each sample is trained
+     * @param oldSet the adapter set of the slowly moving "old" model
+     * @param advantageMode the reference's {@code adv_mode} applied to the clipped advantage
+     */
+    public DiffusionNftObjective(double beta, TrainingNoiseLevels noiseLevels, String oldSet, AdvantageMode advantageMode) {
+        if (advantageMode == null) {
+            throw new IllegalArgumentException("advantageMode must not be null");
+        }
         if (!(beta > 0) || Double.isInfinite(beta)) {
             throw new IllegalArgumentException("betaNft must be finite and > 0, got " + beta);
         }
@@ -112,6 +126,12 @@ public final class DiffusionNftObjective implements PolicyObjective {
         this.beta = beta;
         this.noiseLevels = noiseLevels;
         this.oldSet = oldSet;
+        this.advantageMode = advantageMode;
+    }
+
+    /** @return the {@code adv_mode} applied to the clipped advantage */
+    public AdvantageMode advantageMode() {
+        return advantageMode;
     }
 
     /** @return {@code beta_nft} */
@@ -154,7 +174,7 @@ public final class DiffusionNftObjective implements PolicyObjective {
         NDArray lossNeg = adaptiveLoss(FlowMatching.x0FromVelocity(xt, sigma, vNeg), x0);
 
         // Scalars enter as float: a float64 scalar times a 0-d float32 array would promote to float64.
-        NDArray r = ScalarMath.div(batch.advantages(), ADVANTAGE_SCALE * 2).add(0.5f).clip(0f, 1f);
+        NDArray r = ScalarMath.div(advantageMode.apply(batch.advantages()), ADVANTAGE_SCALE * 2).add(0.5f).clip(0f, 1f);
         NDArray perSample = r.mul(lossPos).add(r.neg().add(1f).mul(lossNeg));
         NDArray loss = ScalarMath.mul(perSample, ADVANTAGE_SCALE / beta).mean();
 

@@ -211,4 +211,22 @@ class DiffusionNftTest {
                 io.diffrl4j.regularizers.gardo.GardoConfig.forDiffusionNft().optDiversity(false).build()).objective();
         org.junit.jupiter.api.Assertions.assertEquals(10, gardo.noiseLevels().levelsPerSample());
     }
+
+    @Test
+    void advantageModesAreTheReferences() {
+        // By hand from train_nft_sd3.py on clipped advantages {2, -3, 0, 5}:
+        // positive_only clamp(0, 5); negative_only clamp(-5, 0); one_only A > 0; binary sign.
+        float[] a = {2f, -3f, 0f, 5f};
+        float[][] expected = {{2f, -3f, 0f, 5f}, {2f, 0f, 0f, 5f}, {0f, -3f, 0f, 0f}, {1f, 0f, 0f, 1f}, {1f, -1f, 0f, 1f}};
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+            for (AdvantageMode mode : AdvantageMode.values()) {
+                org.junit.jupiter.api.Assertions.assertArrayEquals(expected[mode.ordinal()],
+                        mode.apply(m.create(a)).toFloatArray(), 0f, mode.name());
+            }
+        }
+        assertEquals(AdvantageMode.ALL, DiffusionNft.Config.builder().build().advantageMode());
+        DiffusionNftObjective o = (DiffusionNftObjective) DiffusionNft.defaults(DiffusionNft.Config.builder()
+                .optAdvantageMode(AdvantageMode.BINARY).build()).objective();
+        assertEquals(AdvantageMode.BINARY, o.advantageMode());
+    }
 }
