@@ -77,7 +77,7 @@ public final class Crd {
                 config.samplerMode().samplingSet(),
                 new GroupRelativeAdvantage(config.globalStd(), config.advantageClip(), StdGuard.FLOOR, ADVANTAGE_STD_FLOOR),
                 new CrdObjective(config.betaCrd(), config.implicitReward(), config.centering(), config.loss(),
-                        config.noiseLevels(), AdapterRoles.OLD),
+                        config.noiseLevels(), config.useOldForLoss() ? AdapterRoles.OLD : null),
                 regularizers,
                 schedules,
                 snapshots);
@@ -104,6 +104,7 @@ public final class Crd {
         private final double guidanceScale;
         private final int steps;
         private final double shift;
+        private final boolean useOldForLoss;
         private final boolean globalStd;
         private final double advantageClip;
 
@@ -124,6 +125,7 @@ public final class Crd {
             this.samplerDecay = b.samplerDecay;
             this.guidanceScale = b.guidanceScale;
             this.steps = b.steps;
+            this.useOldForLoss = b.useOldForLoss;
             this.shift = b.shift;
             this.globalStd = b.globalStd;
             this.advantageClip = b.advantageClip;
@@ -204,6 +206,14 @@ public final class Crd {
             return guidanceScale;
         }
 
+        /**
+         * @return whether the implicit reward compares the policy with the moving "old" model (default
+         *     true, the port's {@code use_old_for_loss: true}) or with the pretrained model
+         */
+        public boolean useOldForLoss() {
+            return useOldForLoss;
+        }
+
         /** @return ODE rollout steps (default 10) */
         public int steps() {
             return steps;
@@ -241,6 +251,16 @@ public final class Crd {
             private double guidanceScale = 1.0;
             private int steps = 10;
             private double shift = 3.0;
+            private boolean useOldForLoss = true;
+
+            /**
+             * @param on compare with the moving "old" model (true) or the pretrained model (false)
+             * @return this
+             */
+            public Builder optUseOldForLoss(boolean on) {
+                this.useOldForLoss = on;
+                return this;
+            }
             private boolean globalStd = true;
             private double advantageClip = CenteredRewardMatching.ADVANTAGE_SCALE;
 

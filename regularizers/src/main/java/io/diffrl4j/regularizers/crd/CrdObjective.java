@@ -121,7 +121,8 @@ public final class CrdObjective implements PolicyObjective {
      * @param scope per-prompt (paper) or per-micro-batch centring
      * @param loss MSE (paper) or BCE
      * @param noiseLevels the training noise levels, at least one per sample
-     * @param oldSet the moving reference's adapter set
+     * @param oldSet the moving reference's adapter set, or null for the pretrained model (the port's
+     *     {@code use_old_for_loss: false})
      */
     public CrdObjective(double beta, ImplicitRewardForm form, CenteringScope scope, MatchingLoss loss,
             TrainingNoiseLevels noiseLevels, String oldSet) {
@@ -140,8 +141,8 @@ public final class CrdObjective implements PolicyObjective {
         if (noiseLevels == null || noiseLevels.levelsPerSample() < 1) {
             throw new IllegalArgumentException("noiseLevels must be non-null with at least one level per sample");
         }
-        if (oldSet == null || oldSet.isBlank()) {
-            throw new IllegalArgumentException("oldSet must name an adapter set");
+        if (oldSet != null && oldSet.isBlank()) {
+            throw new IllegalArgumentException("oldSet must name an adapter set, or be null for the pretrained model");
         }
         this.beta = beta;
         this.form = form;
@@ -176,7 +177,7 @@ public final class CrdObjective implements PolicyObjective {
         return noiseLevels;
     }
 
-    /** @return the name of the moving reference's adapter set */
+    /** @return the name of the moving reference's adapter set, or null when the pretrained model is the reference */
     public String oldSet() {
         return oldSet;
     }

@@ -275,4 +275,12 @@ class CrdTest {
         double[] grpo = io.diffrl4j.regularizers.flowgrpo.FlowGrpo.defaults().advantages().estimate(rewards);
         assertEquals(0.5 / 0.5001, grpo[1], 1e-12);
     }
+
+    @Test
+    void useOldForLossFalseComparesWithThePretrainedModel() {
+        assertTrue(Crd.Config.builder().build().useOldForLoss());
+        assertEquals(io.diffrl4j.core.adapter.AdapterRoles.OLD, ((CrdObjective) Crd.defaults().objective()).oldSet());
+        CrdObjective pretrained = (CrdObjective) Crd.defaults(Crd.Config.builder().optUseOldForLoss(false).build()).objective();
+        assertEquals(null, pretrained.oldSet());
+    }
 }
