@@ -3,6 +3,7 @@ package io.diffrl4j.regularizers.flowgrpo;
 import io.diffrl4j.core.adapter.AdapterRoles;
 import io.diffrl4j.core.advantage.GroupRelativeAdvantage;
 import io.diffrl4j.core.method.Method;
+import io.diffrl4j.core.schedule.PolicyEma;
 import io.diffrl4j.core.objective.KlForm;
 import io.diffrl4j.core.objective.KlStrength;
 import io.diffrl4j.core.objective.ReferenceKl;
@@ -52,8 +53,8 @@ public final class FlowGrpo {
                 new GroupRelativeAdvantage(config.globalStd(), config.advantageClip()),
                 new FlowGrpoObjective(sampler.schedule(), config.clipRange(), config.detachUnconditional()),
                 regularizers,
-                List.of(),
-                List.of());
+                config.ema() ? List.of(PolicyEma.flowGrpo()) : List.of(),
+                config.ema() ? List.of(AdapterRoles.EMA) : List.of());
     }
 
     /**
@@ -74,7 +75,10 @@ public final class FlowGrpo {
         private final double advantageClip;
         private final boolean detachUnconditional;
 
+        private final boolean ema;
+
         private Config(Builder b) {
+            this.ema = b.ema;
             this.beta = b.beta;
             this.clipRange = b.clipRange;
             this.klForm = b.klForm;
@@ -87,6 +91,15 @@ public final class FlowGrpo {
             this.globalStd = b.globalStd;
             this.advantageClip = b.advantageClip;
             this.detachUnconditional = b.detachUnconditional;
+        }
+
+        /**
+         * @return whether an evaluation/checkpoint EMA of the policy is kept in
+         *     {@link AdapterRoles#EMA} (default false; the reference's {@code train.ema = True}:
+         *     PolicyEma.flowGrpo())
+         */
+        public boolean ema() {
+            return ema;
         }
 
         /** @return a builder holding the SD3.5-Medium defaults */
@@ -173,7 +186,18 @@ public final class FlowGrpo {
             private double advantageClip = 5.0;
             private boolean detachUnconditional;
 
+            private boolean ema;
+
             private Builder() {}
+
+            /**
+             * @param on keep an EMA of the policy in {@link AdapterRoles#EMA} for evaluation and checkpoints
+             * @return this
+             */
+            public Builder optEma(boolean on) {
+                this.ema = on;
+                return this;
+            }
 
             /**
              * @param detach detach the unconditional half of the guided training velocity (default false)

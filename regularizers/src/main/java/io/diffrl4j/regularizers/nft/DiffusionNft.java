@@ -6,6 +6,7 @@ import io.diffrl4j.core.flow.DiscreteNoiseLevels;
 import io.diffrl4j.core.flow.RolloutNoiseLevels;
 import io.diffrl4j.core.flow.TrainingNoiseLevels;
 import io.diffrl4j.core.method.Method;
+import io.diffrl4j.core.schedule.PolicyEma;
 import io.diffrl4j.core.objective.KlForm;
 import io.diffrl4j.core.objective.KlStrength;
 import io.diffrl4j.core.objective.ReferenceKl;
@@ -57,8 +58,9 @@ public final class DiffusionNft {
                 new GroupRelativeAdvantage(config.globalStd(), config.advantageClip()),
                 new DiffusionNftObjective(config.betaNft(), config.noiseLevels(), AdapterRoles.OLD, config.advantageMode()),
                 regularizers,
-                List.of(new EmaSchedule(AdapterRoles.OLD, config.oldDecay())),
-                List.of(AdapterRoles.OLD));
+                config.ema() ? List.of(new EmaSchedule(AdapterRoles.OLD, config.oldDecay()), PolicyEma.diffusionNft())
+                        : List.of(new EmaSchedule(AdapterRoles.OLD, config.oldDecay())),
+                config.ema() ? List.of(AdapterRoles.OLD, AdapterRoles.EMA) : List.of(AdapterRoles.OLD));
     }
 
     /**
@@ -79,7 +81,10 @@ public final class DiffusionNft {
         private final boolean globalStd;
         private final double advantageClip;
 
+        private final boolean ema;
+
         private Config(Builder b) {
+            this.ema = b.ema;
             this.betaNft = b.betaNft;
             this.klBeta = b.klBeta;
             this.guidanceScale = b.guidanceScale;
@@ -93,6 +98,15 @@ public final class DiffusionNft {
             this.oldDecay = b.oldDecay;
             this.globalStd = b.globalStd;
             this.advantageClip = b.advantageClip;
+        }
+
+        /**
+         * @return whether an evaluation/checkpoint EMA of the policy is kept in
+         *     {@link AdapterRoles#EMA} (default false; the reference's {@code train.ema = True}:
+         *     PolicyEma.diffusionNft())
+         */
+        public boolean ema() {
+            return ema;
         }
 
         /** @return a builder holding the paper's defaults */
@@ -196,7 +210,18 @@ public final class DiffusionNft {
             private boolean globalStd = true;
             private double advantageClip = DiffusionNftObjective.ADVANTAGE_SCALE;
 
+            private boolean ema;
+
             private Builder() {}
+
+            /**
+             * @param on keep an EMA of the policy in {@link AdapterRoles#EMA} for evaluation and checkpoints
+             * @return this
+             */
+            public Builder optEma(boolean on) {
+                this.ema = on;
+                return this;
+            }
 
             /**
              * @param betaNft {@code beta_nft}, finite and {@code > 0}
