@@ -168,6 +168,18 @@ class GardoLearnTest {
     }
 
     @Test
+    void gardoOnFlowGrpoLearnsWithShuffledMixedPromptMicroBatches() throws Exception {
+        // GARDO's scripts shuffle the epoch's images into micro-batches of 9 that mix prompts.
+        TrainerConfig shuffled = TrainerConfig.builder().optPromptsPerEpoch(16).optGroupSize(8).optPromptsPerSamplingBatch(4)
+                .optShuffledMicroBatches(9).optOptimizerStepsPerEpoch(1).optLearningRate(2e-2).optSeed(3).build();
+        Method gardo = Gardo.onFlowGrpo(grpoBase(), GardoConfig.forFlowGrpo().optEmbedder(embedder()).build());
+        Run run = run(gardo, shuffled);
+        report("GARDO/Flow-GRPO, shuffled micro-batches of 9", run);
+        assertLearns("GARDO/Flow-GRPO, shuffled", run, 0.3);
+        assertGateLogged("GARDO/Flow-GRPO, shuffled", run);
+    }
+
+    @Test
     void gardoOnDiffusionNftLearns() throws Exception {
         TrainerConfig config = TrainerConfig.builder().optPromptsPerEpoch(8).optGroupSize(8).optPromptsPerSamplingBatch(4)
                 .optGroupsPerMicroBatch(4).optOptimizerStepsPerEpoch(2).optLearningRate(1e-2).optSeed(3).build();

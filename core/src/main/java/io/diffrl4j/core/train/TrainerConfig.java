@@ -26,6 +26,7 @@ public final class TrainerConfig {
     private final double gradClip;
     private final long seed;
     private final Boolean skipZeroAdvantageGroups;
+    private final int shuffledImagesPerMicroBatch;
     private final Duration rewardTimeout;
     private final int rewardThreads;
 
@@ -44,6 +45,7 @@ public final class TrainerConfig {
         gradClip = b.gradClip;
         seed = b.seed;
         skipZeroAdvantageGroups = b.skipZeroAdvantageGroups;
+        shuffledImagesPerMicroBatch = b.shuffledImagesPerMicroBatch;
         rewardTimeout = b.rewardTimeout;
         rewardThreads = b.rewardThreads;
     }
@@ -144,6 +146,14 @@ public final class TrainerConfig {
         return skipZeroAdvantageGroups == null ? objectiveDefault : skipZeroAdvantageGroups;
     }
 
+    /**
+     * @return images per mixed-prompt micro-batch when the epoch's images are shuffled across prompts
+     *     (GARDO's scripts: 9), or 0 (default) for micro-batches of whole groups
+     */
+    public int shuffledImagesPerMicroBatch() {
+        return shuffledImagesPerMicroBatch;
+    }
+
     /** @return how long scoring of one sampling batch may take before the epoch fails */
     public Duration rewardTimeout() {
         return rewardTimeout;
@@ -175,6 +185,7 @@ public final class TrainerConfig {
         } else {
             n.put("skip_zero_advantage_groups", skipZeroAdvantageGroups);
         }
+        n.put("shuffled_images_per_micro_batch", shuffledImagesPerMicroBatch);
         n.put("reward_timeout_ms", rewardTimeout.toMillis());
         n.put("reward_threads", rewardThreads);
         return n;
@@ -201,6 +212,7 @@ public final class TrainerConfig {
         private double gradClip = 1.0;
         private long seed = 42;
         private Boolean skipZeroAdvantageGroups;
+        private int shuffledImagesPerMicroBatch;
         private Duration rewardTimeout = Duration.ofMinutes(10);
         private int rewardThreads = 2;
 
@@ -299,6 +311,22 @@ public final class TrainerConfig {
             return this;
         }
 
+        /**
+         * Mixed-prompt micro-batches, as GARDO's scripts train: the rows of every group that trains
+         * are shuffled across the whole epoch and cut into micro-batches of {@code v} images (the last
+         * one keeps the remainder), split evenly over the optimizer steps. For objectives whose loss
+         * is a mean of per-sample terms (Flow-GRPO, DiffusionNFT and GARDO on them); not for CRD,
+         * whose centring needs whole groups, nor with a Flow-GRPO-Fast window placed per sampling
+         * batch. Incompatible with {@link #optImagesPerMicroBatch} parts of a group.
+         *
+         * @param v images per micro-batch (GARDO: 9), or 0 for whole groups (default)
+         * @return this
+         */
+        public Builder optShuffledMicroBatches(int v) {
+            shuffledImagesPerMicroBatch = v;
+            return this;
+        }
+
         /** @param v time allowed to score one sampling batch (default 10 min) @return this */
         public Builder optRewardTimeout(Duration v) {
             rewardTimeout = v;
@@ -333,9 +361,21 @@ public final class TrainerConfig {
             if (imagesPerMicroBatch != null) {
                 checkImagesPerMicroBatch(imagesPerMicroBatch);
             }
-            if (promptsPerEpoch / groupsPerMicroBatch < optimizerStepsPerEpoch) {
+            if (shuffledImagesPerMicroBatch == 0 && promptsPerEpoch / groupsPerMicroBatch < optimizerStepsPerEpoch) {
                 throw new IllegalArgumentException("optimizerStepsPerEpoch " + optimizerStepsPerEpoch + " exceeds the "
                         + promptsPerEpoch / groupsPerMicroBatch + " micro-batches of an epoch");
+            }
+            atLeast("shuffledImagesPerMicroBatch", shuffledImagesPerMicroBatch, 0);
+            if (shuffledImagesPerMicroBatch > 0) {
+                if (imagesPerMicroBatch != null && imagesPerMicroBatch < groupSize) {
+                    throw new IllegalArgumentException("shuffledImagesPerMicroBatch " + shuffledImagesPerMicroBatch
+                            + " cannot be combined with imagesPerMicroBatch " + imagesPerMicroBatch + " (parts of a group)");
+                }
+                int micro = (promptsPerEpoch * groupSize + shuffledImagesPerMicroBatch - 1) / shuffledImagesPerMicroBatch;
+                if (micro < optimizerStepsPerEpoch) {
+                    throw new IllegalArgumentException("optimizerStepsPerEpoch " + optimizerStepsPerEpoch + " exceeds the "
+                            + micro + " shuffled micro-batches of an epoch");
+                }
             }
             positive("learningRate", learningRate);
             if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) {

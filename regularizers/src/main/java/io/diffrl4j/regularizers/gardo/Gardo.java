@@ -31,7 +31,12 @@ import org.slf4j.LoggerFactory;
  *       group-relative advantage when diversity is off).</li>
  * </ul>
  *
- * The sampler, sampling set and policy objective are the base's. The auxiliary rewards of the
+ * Micro-batches: both recipes train whole groups (the {@code TrainerConfig} default, one group per
+ * micro-batch); GARDO's scripts shuffle the epoch's images into micro-batches of 9 that mix prompts
+ * ({@code randperm(total_batch_size)}, {@code train.batch_size = 9}), which is
+ * {@code TrainerConfig.Builder.optShuffledMicroBatches(9)}.
+ *
+ * <p>The sampler, sampling set and policy objective are the base's. The auxiliary rewards of the
  * gate are whatever the trainer scores besides the proxy ({@code Trainer.Builder.addAuxiliaryReward};
  * a subset by name through {@link GateConfig.Builder#optAuxiliaries}).
  */
