@@ -77,7 +77,7 @@ public final class Crd {
                 config.samplerMode().samplingSet(),
                 new GroupRelativeAdvantage(config.globalStd(), config.advantageClip(), StdGuard.FLOOR, ADVANTAGE_STD_FLOOR),
                 new CrdObjective(config.betaCrd(), config.implicitReward(), config.centering(), config.loss(),
-                        config.noiseLevels(), config.useOldForLoss() ? AdapterRoles.OLD : null),
+                        config.noiseLevels(), config.useOldForLoss() ? AdapterRoles.OLD : null).withWeightTemp(config.weightTemp()),
                 regularizers,
                 schedules,
                 snapshots);
@@ -105,6 +105,7 @@ public final class Crd {
         private final int steps;
         private final double shift;
         private final boolean useOldForLoss;
+        private final double weightTemp;
         private final boolean globalStd;
         private final double advantageClip;
 
@@ -126,6 +127,7 @@ public final class Crd {
             this.guidanceScale = b.guidanceScale;
             this.steps = b.steps;
             this.useOldForLoss = b.useOldForLoss;
+            this.weightTemp = b.weightTemp;
             this.shift = b.shift;
             this.globalStd = b.globalStd;
             this.advantageClip = b.advantageClip;
@@ -214,6 +216,11 @@ public final class Crd {
             return useOldForLoss;
         }
 
+        /** @return the port's {@code weight_temp} (default -1: plain-mean centring, as default.yaml) */
+        public double weightTemp() {
+            return weightTemp;
+        }
+
         /** @return ODE rollout steps (default 10) */
         public int steps() {
             return steps;
@@ -252,6 +259,17 @@ public final class Crd {
             private int steps = 10;
             private double shift = 3.0;
             private boolean useOldForLoss = true;
+            private double weightTemp = -1;
+
+            /**
+             * @param temp the port's {@code weight_temp}: negative for plain means, 0 for hard selection,
+             *     {@code > 0} for softmax two-direction centring
+             * @return this
+             */
+            public Builder optWeightTemp(double temp) {
+                this.weightTemp = temp;
+                return this;
+            }
 
             /**
              * @param on compare with the moving "old" model (true) or the pretrained model (false)

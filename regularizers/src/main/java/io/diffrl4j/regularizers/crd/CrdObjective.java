@@ -98,6 +98,7 @@ public final class CrdObjective implements PolicyObjective {
     private final MatchingLoss loss;
     private final TrainingNoiseLevels noiseLevels;
     private final String oldSet;
+    private double weightTemp = -1;
 
     private MicroBatch cachedBatch;
     private double[][] cachedLevels;
@@ -152,6 +153,25 @@ public final class CrdObjective implements PolicyObjective {
         this.oldSet = oldSet;
     }
 
+    /**
+     * @param temp the port's {@code weight_temp}: negative (default -1) for plain-mean centring, 0 for
+     *     hard selection, {@code > 0} for softmax two-direction centring (whole-group micro-batches only)
+     * @return this objective with that centring
+     */
+    public CrdObjective withWeightTemp(double temp) {
+        if (Double.isNaN(temp) || Double.isInfinite(temp)) {
+            throw new IllegalArgumentException("weightTemp must be finite, got " + temp);
+        }
+        CrdObjective copy = new CrdObjective(beta, form, scope, loss, noiseLevels, oldSet);
+        copy.weightTemp = temp;
+        return copy;
+    }
+
+    /** @return the port's {@code weight_temp} (negative: plain means) */
+    public double weightTemp() {
+        return weightTemp;
+    }
+
     /** @return {@code beta_crd} */
     public double beta() {
         return beta;
@@ -190,6 +210,9 @@ public final class CrdObjective implements PolicyObjective {
     @Override
     public Pass evaluate(MicroBatch batch, int pass, AdaptedFlowModel model, StepMetrics metrics) {
         boolean fromGroups = scope == CenteringScope.PROMPT && batch.isPartOfGroups();
+        if (fromGroups && weightTemp >= 0) {
+            throw new IllegalStateException("weight_temp centring needs whole-group micro-batches, got part of a group");
+        }
         checkBatch(batch);
         // The no-grad group pass runs first and frees its temporaries before the part's graph is
         // built, so peak memory is the larger of the two, not their sum.
@@ -215,7 +238,7 @@ public final class CrdObjective implements PolicyObjective {
             pc = rho.sub(rhoMeans);
             rc = rTilde.sub(rewardMeans);
         } else {
-            value = CenteredRewardMatching.loss(f.rho(), rTilde, batch.groupSize(), beta, scope, loss);
+            value = CenteredRewardMatching.loss(f.rho(), rTilde, batch.groupSize(), beta, scope, loss, weightTemp);
             pc = CenteredRewardMatching.centre(rho, batch.groupSize(), scope);
             rc = CenteredRewardMatching.centre(rTilde, batch.groupSize(), scope);
         }

@@ -283,4 +283,27 @@ class CrdTest {
         CrdObjective pretrained = (CrdObjective) Crd.defaults(Crd.Config.builder().optUseOldForLoss(false).build()).objective();
         assertEquals(null, pretrained.oldSet());
     }
+
+    @Test
+    void weightTempCentresInTwoDirectionsAsThePort() {
+        // By hand from _compute_crd_loss (MSE, beta 1, one group): r~ = {0.5, 0.7, 0.2}, rho = {0.1, -0.2, 0.3};
+        // L = 5 (mean((Pc+ - Rc+)^2) + mean((Pc- - Rc-)^2)) / 2 with the softmax-weighted centres.
+        // T = 0.5: p+ = softmax(r~ / 0.5), p- = softmax(-r~ / 0.5) -> 0.96142796509;
+        // T = 0: p+ = softmax(r~) over r~ > 0 (all), p- uniform (no r~ < 0) -> 0.84978404527;
+        // T < 0: plain means -> 0.83333333333.
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+            ai.djl.ndarray.NDArray rTilde = m.create(new float[] {0.5f, 0.7f, 0.2f});
+            ai.djl.ndarray.NDArray rho = m.create(new float[] {0.1f, -0.2f, 0.3f});
+            double[] temps = {0.5, 0.0, -1.0};
+            double[] expected = {0.9614279650929303, 0.8497840452727228, 0.8333333333333333};
+            for (int k = 0; k < temps.length; k++) {
+                double got = CenteredRewardMatching.loss(rho, rTilde, 3, 1.0, CenteringScope.PROMPT, MatchingLoss.MSE,
+                        temps[k]).getFloat();
+                assertEquals(expected[k], got, 1e-6, "T = " + temps[k]);
+            }
+        }
+        assertEquals(-1.0, Crd.Config.builder().build().weightTemp());
+        assertEquals(0.5, ((CrdObjective) Crd.defaults(Crd.Config.builder().optWeightTemp(0.5).build()).objective())
+                .weightTemp());
+    }
 }
