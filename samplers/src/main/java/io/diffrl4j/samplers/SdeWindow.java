@@ -10,8 +10,11 @@ import io.diffrl4j.core.flow.SeededNoise;
  *   <li>{@link #none()}: an ODE rollout (DiffusionNFT, CRD);
  *   <li>{@link #all()}: every step stochastic (Flow-GRPO);
  *   <li>{@link #random(int, int, int)}: Flow-GRPO-Fast, {@code k} consecutive steps starting at a
- *       random index in {@code [lo, hi - k]}. The deterministic prefix is the same for every image
- *       of a prompt's group, so the sampler computes it once per prompt.
+ *       random index in {@code [lo, hi - k]}. Every image has its own initial noise, as the
+ *       reference's base config ({@code sample.same_latent = False}); {@link #withSharedPrefix()}
+ *       gives the images of a prompt's group the same initial noise and so the same deterministic
+ *       prefix, which the sampler then computes once per prompt ({@code same_latent = True}, used by
+ *       some of the reference's Fast and GARDO-FLUX configs).
  * </ul>
  */
 public final class SdeWindow {
@@ -19,29 +22,32 @@ public final class SdeWindow {
     private final int lo;
     private final int hi;
     private final boolean everything;
+    private final boolean sharedPrefix;
 
-    private SdeWindow(int length, int lo, int hi, boolean everything) {
+    private SdeWindow(int length, int lo, int hi, boolean everything, boolean sharedPrefix) {
         this.length = length;
         this.lo = lo;
         this.hi = hi;
         this.everything = everything;
+        this.sharedPrefix = sharedPrefix;
     }
 
     /** @return the window of an ODE rollout: no stochastic step */
     public static SdeWindow none() {
-        return new SdeWindow(0, 0, 0, false);
+        return new SdeWindow(0, 0, 0, false, false);
     }
 
     /** @return every step stochastic */
     public static SdeWindow all() {
-        return new SdeWindow(0, 0, 0, true);
+        return new SdeWindow(0, 0, 0, true, false);
     }
 
     /**
      * @param length k, the number of consecutive stochastic steps, at least 1
      * @param lo the earliest start index
      * @param hi the window ends at or before this index ({@code lo + k <= hi})
-     * @return a Flow-GRPO-Fast window with a random start per rollout batch
+     * @return a Flow-GRPO-Fast window with a random start per rollout batch and independent initial
+     *     noise per image
      */
     public static SdeWindow random(int length, int lo, int hi) {
         if (length < 1 || lo < 0 || lo + length > hi) {
@@ -49,12 +55,23 @@ public final class SdeWindow {
                     "window needs length >= 1 and 0 <= lo, lo + length <= hi; got length=" + length
                             + " lo=" + lo + " hi=" + hi);
         }
-        return new SdeWindow(length, lo, hi, false);
+        return new SdeWindow(length, lo, hi, false, false);
+    }
+
+    /**
+     * @return this window with the images of a group sharing their initial noise and deterministic
+     *     prefix (the reference's {@code same_latent = True}); only a {@link #random} window has a prefix
+     */
+    public SdeWindow withSharedPrefix() {
+        if (length == 0) {
+            throw new IllegalStateException("only a random (Flow-GRPO-Fast) window has a deterministic prefix to share");
+        }
+        return new SdeWindow(length, lo, hi, false, true);
     }
 
     /** @return true when the images of a group share their initial noise and deterministic prefix */
     public boolean sharesPrefix() {
-        return length > 0;
+        return length > 0 && sharedPrefix;
     }
 
     /**
@@ -79,6 +96,6 @@ public final class SdeWindow {
     @Override
     public String toString() {
         return everything ? "SdeWindow[all]" : length == 0 ? "SdeWindow[none]"
-                : "SdeWindow[length=" + length + ", lo=" + lo + ", hi=" + hi + "]";
+                : "SdeWindow[length=" + length + ", lo=" + lo + ", hi=" + hi + (sharedPrefix ? ", shared prefix" : "") + "]";
     }
 }

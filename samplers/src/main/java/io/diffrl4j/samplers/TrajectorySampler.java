@@ -18,8 +18,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Draws rollouts of P prompts x G images from a flow model: Euler ODE steps outside the
- * {@link SdeWindow}, the configured stochastic {@link SamplerStep} inside it, classifier-free
+ * Draws rollouts of P prompts x G images from a flow model: deterministic ODE steps (Euler by
+ * default, or a {@link DpmSolverStep}) outside the {@link SdeWindow}, the configured stochastic {@link SamplerStep} inside it, classifier-free
  * guidance at every step, and a record of the stochastic steps that trajectory objectives train on
  * (those with index below {@code floor(N * trainFraction)}).
  *
@@ -28,12 +28,11 @@ import java.util.List;
  * thread-safe; the model it drives is not.
  */
 public final class TrajectorySampler implements Sampler {
-    private static final SamplerStep EULER = new EulerStep();
-
     private final int steps;
     private final double shift;
     private final double guidanceScale;
     private final SamplerStep stochasticStep;
+    private final SamplerStep odeStep;
     private final SdeWindow window;
     private final double trainFraction;
 
@@ -42,6 +41,7 @@ public final class TrajectorySampler implements Sampler {
         this.shift = b.shift;
         this.guidanceScale = b.guidanceScale;
         this.stochasticStep = b.stochasticStep;
+        this.odeStep = b.odeStep;
         this.window = b.window;
         this.trainFraction = b.trainFraction;
     }
@@ -66,6 +66,11 @@ public final class TrajectorySampler implements Sampler {
         return stochasticStep;
     }
 
+    /** @return the deterministic rule outside the SDE window (default Euler) */
+    public SamplerStep odeStep() {
+        return odeStep;
+    }
+
     @Override
     public Rollout sample(
             NDManager out,
@@ -84,6 +89,8 @@ public final class TrajectorySampler implements Sampler {
         // A shared prefix runs on one row per prompt and fans out to G rows where the window opens.
         boolean fannedOut = !window.sharesPrefix();
         List<RecordedStep> recorded = new ArrayList<>();
+        SamplerStep stochasticRule = stochasticStep.forRollout();
+        SamplerStep odeRule = odeStep.forRollout();
         try (NDManager work = out.newSubManager()) {
             Conditioning cond = fannedOut ? prompts.repeatEach(groupSize, work) : prompts;
             Conditioning unc = uncond == null || !fannedOut ? uncond : uncond.repeatEach(groupSize, work);
@@ -100,7 +107,7 @@ public final class TrajectorySampler implements Sampler {
                     fannedOut = true;
                 }
                 boolean stochastic = i >= sde[0] && i < sde[1] && stochasticStep.isStochastic();
-                SamplerStep rule = stochastic ? stochasticStep : EULER;
+                SamplerStep rule = stochastic ? stochasticRule : odeRule;
                 boolean record = stochastic && i < recordEnd;
                 NDArray next;
                 try (NDManager scratch = out.newSubManager()) {
@@ -140,6 +147,7 @@ public final class TrajectorySampler implements Sampler {
         private double shift = 3.0;
         private double guidanceScale = 4.5;
         private SamplerStep stochasticStep = new FlowGrpoSdeStep();
+        private SamplerStep odeStep = new EulerStep();
         private SdeWindow window = SdeWindow.all();
         private double trainFraction = 0.99;
 
@@ -166,6 +174,16 @@ public final class TrajectorySampler implements Sampler {
         /** @param step the rule inside the SDE window (default Flow-GRPO SDE, a = 0.7) @return this */
         public Builder optStochasticStep(SamplerStep step) {
             this.stochasticStep = step;
+            return this;
+        }
+
+        /**
+         * @param step the deterministic rule outside the SDE window (default {@link EulerStep};
+         *     DiffusionNFT: {@link DpmSolverStep#dpmSolverPlusPlus2()}); must not be stochastic
+         * @return this
+         */
+        public Builder optOdeStep(SamplerStep step) {
+            this.odeStep = step;
             return this;
         }
 
@@ -196,8 +214,11 @@ public final class TrajectorySampler implements Sampler {
             if (!(guidanceScale >= 0) || Double.isInfinite(guidanceScale)) {
                 throw new IllegalArgumentException("guidanceScale must be finite and >= 0, got " + guidanceScale);
             }
-            if (stochasticStep == null || window == null) {
-                throw new IllegalArgumentException("stochasticStep and window must not be null");
+            if (stochasticStep == null || window == null || odeStep == null) {
+                throw new IllegalArgumentException("stochasticStep, odeStep and window must not be null");
+            }
+            if (odeStep.isStochastic()) {
+                throw new IllegalArgumentException("odeStep must be deterministic, got " + odeStep);
             }
             if (!(trainFraction >= 0 && trainFraction <= 1)) {
                 throw new IllegalArgumentException("trainFraction must be in [0, 1], got " + trainFraction);

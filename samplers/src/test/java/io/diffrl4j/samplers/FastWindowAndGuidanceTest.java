@@ -33,7 +33,7 @@ class FastWindowAndGuidanceTest {
     }
 
     @Test
-    void fastWindowComputesThePrefixOncePerPromptAndRecordsOnlyTheWindow() {
+    void fastWindowComputesASharedPrefixOncePerPromptAndRecordsOnlyTheWindow() {
         try (NDManager m = NDManager.newBaseManager()) {
             int prompts = 3;
             int group = 4;
@@ -42,7 +42,7 @@ class FastWindowAndGuidanceTest {
             TrajectorySampler sampler = TrajectorySampler.builder()
                     .optSteps(10)
                     .optGuidanceScale(1.0)
-                    .optWindow(SdeWindow.random(2, 2, 8))
+                    .optWindow(SdeWindow.random(2, 2, 8).withSharedPrefix())
                     .build();
             Rollout r = sampler.sample(m, model, cond, null, group, new Shape(5), new SeededNoise(1));
             assertEquals(new Shape(12, 5), r.samples().getShape());
@@ -62,6 +62,32 @@ class FastWindowAndGuidanceTest {
             for (RecordedStep s : r.steps()) {
                 assertEquals(new Shape(12), s.logProb().getShape());
                 assertEquals(new Shape(12, 5), s.mean().getShape());
+            }
+        }
+    }
+
+    @Test
+    void fastWindowGivesEveryImageItsOwnNoiseByDefault() {
+        // The reference's base config has same_latent = False: each of the G images of a prompt starts
+        // from its own noise, so every step runs on all P x G rows and the window inputs differ.
+        try (NDManager m = NDManager.newBaseManager()) {
+            int prompts = 3;
+            int group = 4;
+            RecordingModel model = new RecordingModel();
+            Conditioning cond = Conditioning.of(null, m.arange(prompts * 2f).reshape(prompts, 2));
+            SdeWindow window = SdeWindow.random(2, 2, 8);
+            assertTrue(!window.sharesPrefix());
+            TrajectorySampler sampler = TrajectorySampler.builder().optSteps(10).optGuidanceScale(1.0).optWindow(window).build();
+            Rollout r = sampler.sample(m, model, cond, null, group, new Shape(5), new SeededNoise(1));
+            assertEquals(new Shape(12, 5), r.samples().getShape());
+            assertEquals(2, r.steps().size());
+            for (int i = 0; i < 10; i++) {
+                assertEquals(prompts * group, model.batches.get(i), "rows at step " + i);
+            }
+            NDArray x = r.steps().get(0).x();
+            for (int j = 1; j < group; j++) {
+                assertNotEquals(x.get(new NDIndex("0")).getFloat(0), x.get(new NDIndex(String.valueOf(j))).getFloat(0),
+                        "image " + j + " of prompt 0 has its own prefix");
             }
         }
     }

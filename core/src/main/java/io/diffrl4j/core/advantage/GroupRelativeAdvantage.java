@@ -4,13 +4,17 @@ import io.diffrl4j.core.reward.RewardBatch;
 
 /**
  * Flow-GRPO's group-relative advantage (docs/ALGORITHMS.md 3): {@code A_i = (r_i - mean_group r) / (std +
- * 1e-4)}, with the std over the whole batch (default) or over the group, clipped to [-5, 5].
+ * 1e-4)}, with the std over the whole batch (default) or over the group, clipped to [-5, 5]. The
+ * guard on the std is configurable ({@link StdGuard}; CRD's reference uses {@code max(std, 1e-6)}).
  */
 public final class GroupRelativeAdvantage implements AdvantageEstimator {
-    private static final double EPS = 1e-4;
+    /** Flow-GRPO's and DiffusionNFT's {@code std + 1e-4}. */
+    public static final double DEFAULT_EPS = 1e-4;
 
     private final boolean globalStd;
     private final double clip;
+    private final StdGuard guard;
+    private final double eps;
 
     /** Flow-GRPO's defaults: global std, clip 5. */
     public GroupRelativeAdvantage() {
@@ -22,11 +26,36 @@ public final class GroupRelativeAdvantage implements AdvantageEstimator {
      * @param clip the advantage is clipped to [-clip, clip]; positive
      */
     public GroupRelativeAdvantage(boolean globalStd, double clip) {
+        this(globalStd, clip, StdGuard.ADD, DEFAULT_EPS);
+    }
+
+    /**
+     * @param globalStd divide by the std of the whole batch (true) or of each group (false)
+     * @param clip the advantage is clipped to [-clip, clip]; positive
+     * @param guard how the std is kept away from zero
+     * @param eps the guard's constant, finite and {@code > 0}
+     */
+    public GroupRelativeAdvantage(boolean globalStd, double clip, StdGuard guard, double eps) {
         if (!(clip > 0)) {
             throw new IllegalArgumentException("clip must be > 0, got " + clip);
         }
+        if (guard == null || !(eps > 0) || Double.isInfinite(eps)) {
+            throw new IllegalArgumentException("a std guard and a finite eps > 0 are needed, got " + guard + ", " + eps);
+        }
         this.globalStd = globalStd;
         this.clip = clip;
+        this.guard = guard;
+        this.eps = eps;
+    }
+
+    /** @return how the std is guarded */
+    public StdGuard guard() {
+        return guard;
+    }
+
+    /** @return the guard's constant */
+    public double eps() {
+        return eps;
     }
 
     @Override
@@ -39,7 +68,7 @@ public final class GroupRelativeAdvantage implements AdvantageEstimator {
             double mean = mean(r, start, start + g);
             double std = globalStd ? batchStd : std(r, start, start + g);
             for (int i = start; i < start + g; i++) {
-                a[i] = Math.max(-clip, Math.min(clip, (r[i] - mean) / (std + EPS)));
+                a[i] = Math.max(-clip, Math.min(clip, (r[i] - mean) / guard.divisor(std, eps)));
             }
         }
         return a;

@@ -14,4 +14,12 @@ public interface TrainingNoiseLevels {
      * @return a {@code batch x levelsPerSample()} matrix of noise levels
      */
     double[][] draw(int batch, SeededNoise rng);
+
+    /**
+     * @return true when every image of a group trains at the same levels in the same order (the CRD
+     *     port's one timestep per pass shared by the batch); false (default) for a fresh draw per image
+     */
+    default boolean sharedWithinGroup() {
+        return false;
+    }
 }

@@ -169,7 +169,10 @@ public record MicroBatch(
     }
 
     /**
-     * Noise levels drawn per row: row {@code i} is {@code levels.draw(1, rowRng(i).fork(stream))}.
+     * Noise levels drawn per row: row {@code i} is {@code levels.draw(1, rowRng(i).fork(stream))}, or,
+     * when {@link TrainingNoiseLevels#sharedWithinGroup()}, {@code levels.draw(1,
+     * epochRng().fork(stream).fork(group))} with {@code group = rows()[i] / groupSize()}, so that every
+     * image of a prompt gets the same levels however the group is cut into micro-batches.
      *
      * @param levels the noise-level strategy
      * @param stream the label of the draw
@@ -179,7 +182,9 @@ public record MicroBatch(
     public double[][] rowLevels(TrainingNoiseLevels levels, long stream) {
         double[][] out = new double[size()][];
         for (int i = 0; i < out.length; i++) {
-            double[][] drawn = levels.draw(1, rowRng(i).fork(stream));
+            SeededNoise source = levels.sharedWithinGroup() ? epochRng.fork(stream).fork(rows[i] / groupSize)
+                    : rowRng(i).fork(stream);
+            double[][] drawn = levels.draw(1, source);
             if (drawn.length != 1 || drawn[0].length != levels.levelsPerSample()) {
                 throw new IllegalStateException("noise levels returned a " + drawn.length + " x "
                         + (drawn.length == 0 ? 0 : drawn[0].length) + " draw for one sample of " + levels.levelsPerSample()

@@ -23,6 +23,19 @@ public interface PolicyObjective {
     Pass evaluate(MicroBatch batch, int pass, AdaptedFlowModel model, StepMetrics metrics);
 
     /**
+     * Whether, by default, groups whose advantages are all zero (every image of the prompt scored the
+     * same) are left out of the update ({@code TrainerConfig.skipZeroAdvantageGroups} overrides it).
+     * The Flow-GRPO reference code drops them (their clipped-ratio loss is zero and only the KL would
+     * remain); DiffusionNFT's and CRD's train on them (their losses still pull towards the "old"
+     * model's or the group's mean), so the default is false.
+     *
+     * @return true when such groups are skipped unless the trainer config says otherwise
+     */
+    default boolean skipsZeroAdvantageGroups() {
+        return false;
+    }
+
+    /**
      * @param loss the scalar policy loss of the pass (differentiable)
      * @param prediction what the policy predicted, for regularizers
      */

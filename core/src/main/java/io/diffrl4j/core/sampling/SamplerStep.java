@@ -10,7 +10,8 @@ import io.diffrl4j.core.flow.InferenceSchedule;
  * <p>{@link #sample} draws the next sample; {@link #evaluate} re-scores a recorded next sample
  * under a (possibly different) velocity, which is how trajectory objectives obtain the current
  * policy's log-probability of an old rollout. All inputs have shape (B, ...); see
- * {@link StepResult} for the outputs and their ownership. Implementations are immutable.
+ * {@link StepResult} for the outputs and their ownership. Implementations are immutable, except the
+ * per-rollout instances {@link #forRollout()} may return.
  */
 public interface SamplerStep {
     /**
@@ -32,6 +33,17 @@ public interface SamplerStep {
      * @return the result with {@code next} as given and its log-probability under this transition
      */
     StepResult evaluate(NDArray x, NDArray v, InferenceSchedule schedule, int i, NDArray next);
+
+    /**
+     * A step for one rollout: the instance a sampler steps through {@code i = 0, 1, ...} in order.
+     * Single-step rules return themselves; multistep solvers (DPM-Solver) return a fresh instance
+     * that remembers the previous step's prediction.
+     *
+     * @return the step to use for one rollout
+     */
+    default SamplerStep forRollout() {
+        return this;
+    }
 
     /** @return true when the step injects noise (and so has a log-probability) */
     boolean isStochastic();

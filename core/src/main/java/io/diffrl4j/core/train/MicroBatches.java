@@ -121,6 +121,135 @@ final class MicroBatches {
     }
 
     /**
+     * The rows (epoch order) of the groups that train, shuffled and cut into micro-batches of
+     * {@code size} images that mix prompts, as GARDO's scripts do ({@code randperm(total_batch_size)}
+     * then {@code train.batch_size} images per micro-batch); a last, smaller micro-batch keeps the
+     * remainder.
+     */
+    static List<int[]> shuffledRows(int groups, int groupSize, int size, double[] advantages, boolean skipZero,
+            SeededNoise rng) {
+        List<Integer> kept = new ArrayList<>();
+        for (int k = 0; k < groups; k++) {
+            if (!skipZero || hasSignal(advantages, k * groupSize, groupSize)) {
+                for (int j = 0; j < groupSize; j++) {
+                    kept.add(k * groupSize + j);
+                }
+            }
+        }
+        int[] order = rng.permutation(kept.size());
+        List<int[]> out = new ArrayList<>();
+        for (int from = 0; from < order.length; from += size) {
+            int[] rows = new int[Math.min(size, order.length - from)];
+            for (int i = 0; i < rows.length; i++) {
+                rows[i] = kept.get(order[from + i]);
+            }
+            java.util.Arrays.sort(rows);
+            out.add(rows);
+        }
+        return out;
+    }
+
+    /** One sampling batch as {@link #buildRows} needs it. */
+    record Source(Rollout rollout, Conditioning cond, Conditioning uncond, int firstRow) {}
+
+    /**
+     * Gathers epoch rows (sorted) that may come from several sampling batches into one micro-batch
+     * owned by {@code manager}. The sampling batches must have recorded the same steps.
+     */
+    static MicroBatch buildRows(NDManager manager, int[] rows, List<Source> sources, int groupSize, double[] advantages,
+            RewardBatch rewards, Sampler sampler, TrainingProgress progress, SeededNoise rng, SeededNoise epochRng) {
+        List<NDArray> samples = new ArrayList<>();
+        List<List<NDArray[]>> steps = new ArrayList<>();
+        Conditioning cond = null;
+        Conditioning uncond = null;
+        List<RecordedStep> first = null;
+        int at = 0;
+        for (Source src : sources) {
+            int per = src.rollout().samples().getShape().size() == 0 ? 0 : Math.toIntExact(src.rollout().samples().getShape().get(0));
+            List<Integer> local = new ArrayList<>();
+            while (at < rows.length && rows[at] < src.firstRow() + per) {
+                if (rows[at] >= src.firstRow()) {
+                    local.add(rows[at] - src.firstRow());
+                }
+                at++;
+            }
+            if (local.isEmpty()) {
+                continue;
+            }
+            List<RecordedStep> recorded = src.rollout().steps();
+            if (first == null) {
+                first = recorded;
+            } else if (!sameSteps(first, recorded)) {
+                throw new IllegalStateException("mixed-prompt micro-batches need every sampling batch to record the same "
+                        + "steps (a Flow-GRPO-Fast window placed per batch does not)");
+            }
+            long[] idx = local.stream().mapToLong(Integer::longValue).toArray();
+            int[] promptRows = local.stream().mapToInt(r -> r / groupSize).toArray();
+            NDArray index = manager.create(idx);
+            samples.add(take(src.rollout().samples(), index, manager));
+            for (int k = 0; k < recorded.size(); k++) {
+                if (steps.size() <= k) {
+                    steps.add(new ArrayList<>());
+                }
+                RecordedStep st = recorded.get(k);
+                steps.get(k).add(new NDArray[] {take(st.x(), index, manager), take(st.next(), index, manager),
+                        take(st.logProb(), index, manager), take(st.mean(), index, manager)});
+            }
+            Conditioning c = src.cond().gather(promptRows, manager);
+            Conditioning u = src.uncond() == null ? null : src.uncond().gather(promptRows, manager);
+            cond = cond == null ? c : cond.concat(c, manager);
+            uncond = u == null ? uncond : uncond == null ? u : uncond.concat(u, manager);
+        }
+        if (at != rows.length || samples.isEmpty()) {
+            throw new IllegalArgumentException("rows " + java.util.Arrays.toString(rows) + " are not sorted epoch rows of "
+                    + "the sampling batches");
+        }
+        List<RecordedStep> merged = new ArrayList<>();
+        for (int k = 0; k < steps.size(); k++) {
+            RecordedStep st = first.get(k);
+            List<NDArray[]> parts = steps.get(k);
+            merged.add(new RecordedStep(st.index(), st.sigma(), st.sigmaNext(), cat(parts, 0, manager),
+                    cat(parts, 1, manager), cat(parts, 2, manager), cat(parts, 3, manager), st.stdDev()));
+        }
+        float[] a = new float[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            a[i] = (float) advantages[rows[i]];
+        }
+        NDArray x0 = samples.size() == 1 ? samples.get(0) : ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(samples), 0);
+        x0.attach(manager);
+        return new MicroBatch(manager, rows.clone(), groupSize, x0, List.copyOf(merged), cond, uncond, owned(manager, a),
+                rewards, sampler, progress, rng, epochRng, null);
+    }
+
+    private static boolean sameSteps(List<RecordedStep> a, List<RecordedStep> b) {
+        if (a.size() != b.size()) {
+            return false;
+        }
+        for (int k = 0; k < a.size(); k++) {
+            if (a.get(k).index() != b.get(k).index()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static NDArray cat(List<NDArray[]> parts, int which, NDManager manager) {
+        if (parts.get(0)[which] == null) {
+            return null;
+        }
+        if (parts.size() == 1) {
+            return parts.get(0)[which];
+        }
+        ai.djl.ndarray.NDList list = new ai.djl.ndarray.NDList();
+        for (NDArray[] p : parts) {
+            list.add(p[which]);
+        }
+        NDArray out = ai.djl.ndarray.NDArrays.concat(list, 0);
+        out.attach(manager);
+        return out;
+    }
+
+    /**
      * Moves every array of the batch (and of its group batch, when it is a part) into {@code scope}
      * until it closes, so a pass's graph, including a no-grad pass over the group, dies with the pass.
      */

@@ -171,8 +171,13 @@ public final class Trainer implements AutoCloseable {
 
     private void update(NDManager epochManager, List<Chunk> chunks, RewardBatch rewards, double[] advantages,
             TrainingProgress progress, SeededNoise rng, EpochMetrics metrics) {
+        if (config.shuffledImagesPerMicroBatch() > 0) {
+            updateShuffled(epochManager, chunks, rewards, advantages, progress, rng, metrics);
+            return;
+        }
         List<MicroBatches.Plan> plans = MicroBatches.plan(chunks.size(), config.promptsPerSamplingBatch(),
-                config.groupsPerMicroBatch(), config.groupSize(), advantages, config.skipZeroAdvantageGroups(),
+                config.groupsPerMicroBatch(), config.groupSize(), advantages,
+                config.skipZeroAdvantageGroups(method.objective().skipsZeroAdvantageGroups()),
                 rng.fork(-2));
         metrics.add("skipped_groups", rewards.groups() - plans.stream().mapToInt(p -> p.groups().length).sum());
         List<List<MicroBatches.Plan>> steps = MicroBatches.split(plans, config.optimizerStepsPerEpoch());
@@ -210,6 +215,48 @@ public final class Trainer implements AutoCloseable {
                 means.forEach(metrics::add);
                 TrainingProgress after = new TrainingProgress(progress.epoch(), step);
                 method.schedules().forEach(s -> s.afterStep(model.adapters(), after, means));
+            }
+        }
+    }
+
+    /** The update with mixed-prompt micro-batches ({@link TrainerConfig#shuffledImagesPerMicroBatch()}). */
+    private void updateShuffled(NDManager epochManager, List<Chunk> chunks, RewardBatch rewards, double[] advantages,
+            TrainingProgress progress, SeededNoise rng, EpochMetrics metrics) {
+        int g = config.groupSize();
+        boolean skip = config.skipZeroAdvantageGroups(method.objective().skipsZeroAdvantageGroups());
+        List<int[]> micro = MicroBatches.shuffledRows(rewards.groups(), g, config.shuffledImagesPerMicroBatch(), advantages,
+                skip, rng.fork(-2));
+        int trained = micro.stream().mapToInt(r -> r.length).sum();
+        metrics.add("skipped_groups", rewards.groups() - trained / g);
+        List<MicroBatches.Source> sources = new ArrayList<>();
+        for (Chunk c : chunks) {
+            sources.add(new MicroBatches.Source(c.rollout(), c.cond(), c.uncond(), c.firstRow()));
+        }
+        SeededNoise epochRng = rng.fork(-4);
+        long step = progress.globalStep();
+        int steps = config.optimizerStepsPerEpoch();
+        int n = micro.size();
+        for (int s = 0; s < steps; s++) {
+            List<int[]> part = micro.subList(s * n / steps, (s + 1) * n / steps);
+            if (part.isEmpty()) {
+                continue;
+            }
+            try (NDManager stepManager = epochManager.newSubManager()) {
+                StepMetrics stepMetrics = new StepMetrics(stepManager);
+                TrainingProgress at = new TrainingProgress(progress.epoch(), step);
+                for (int[] rows : part) {
+                    SeededNoise batchRng = rng.fork(2_000_000L + rows[0]);
+                    accumulate(MicroBatches.buildRows(stepManager, rows, sources, g, advantages, rewards, method.sampler(), at,
+                            batchRng, epochRng), part.size(), stepMetrics);
+                }
+                double gradNorm = optimizer.step(model.adapters().get(AdapterRoles.POLICY).parameters(), config.learningRate());
+                step++;
+                Map<String, Double> means = stepMetrics.means();
+                means.put("grad_norm", gradNorm);
+                means.put("learning_rate", config.learningRate());
+                means.forEach(metrics::add);
+                TrainingProgress after = new TrainingProgress(progress.epoch(), step);
+                method.schedules().forEach(sc -> sc.afterStep(model.adapters(), after, means));
             }
         }
     }

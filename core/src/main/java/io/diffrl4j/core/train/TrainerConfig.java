@@ -3,6 +3,7 @@ package io.diffrl4j.core.train;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * The loop's numbers: how much is sampled per epoch, how it is cut into optimizer steps and
@@ -24,7 +25,8 @@ public final class TrainerConfig {
     private final double adamEpsilon;
     private final double gradClip;
     private final long seed;
-    private final boolean skipZeroAdvantageGroups;
+    private final Boolean skipZeroAdvantageGroups;
+    private final int shuffledImagesPerMicroBatch;
     private final Duration rewardTimeout;
     private final int rewardThreads;
 
@@ -43,6 +45,7 @@ public final class TrainerConfig {
         gradClip = b.gradClip;
         seed = b.seed;
         skipZeroAdvantageGroups = b.skipZeroAdvantageGroups;
+        shuffledImagesPerMicroBatch = b.shuffledImagesPerMicroBatch;
         rewardTimeout = b.rewardTimeout;
         rewardThreads = b.rewardThreads;
     }
@@ -126,9 +129,29 @@ public final class TrainerConfig {
         return seed;
     }
 
-    /** @return whether groups whose advantages are all zero are left out of the update */
-    public boolean skipZeroAdvantageGroups() {
-        return skipZeroAdvantageGroups;
+    /**
+     * @return whether groups whose advantages are all zero are left out of the update; empty (the
+     *     default) leaves it to the method's objective ({@code PolicyObjective.skipsZeroAdvantageGroups}:
+     *     Flow-GRPO and GARDO on it skip them, DiffusionNFT and CRD train on them, as their reference code)
+     */
+    public Optional<Boolean> skipZeroAdvantageGroups() {
+        return Optional.ofNullable(skipZeroAdvantageGroups);
+    }
+
+    /**
+     * @param objectiveDefault the method objective's own choice
+     * @return whether all-zero-advantage groups are skipped in this run
+     */
+    public boolean skipZeroAdvantageGroups(boolean objectiveDefault) {
+        return skipZeroAdvantageGroups == null ? objectiveDefault : skipZeroAdvantageGroups;
+    }
+
+    /**
+     * @return images per mixed-prompt micro-batch when the epoch's images are shuffled across prompts
+     *     (GARDO's scripts: 9), or 0 (default) for micro-batches of whole groups
+     */
+    public int shuffledImagesPerMicroBatch() {
+        return shuffledImagesPerMicroBatch;
     }
 
     /** @return how long scoring of one sampling batch may take before the epoch fails */
@@ -157,7 +180,12 @@ public final class TrainerConfig {
         n.put("adam_epsilon", adamEpsilon);
         n.put("grad_clip", gradClip);
         n.put("seed", seed);
-        n.put("skip_zero_advantage_groups", skipZeroAdvantageGroups);
+        if (skipZeroAdvantageGroups == null) {
+            n.put("skip_zero_advantage_groups", "method");
+        } else {
+            n.put("skip_zero_advantage_groups", skipZeroAdvantageGroups);
+        }
+        n.put("shuffled_images_per_micro_batch", shuffledImagesPerMicroBatch);
         n.put("reward_timeout_ms", rewardTimeout.toMillis());
         n.put("reward_threads", rewardThreads);
         return n;
@@ -183,7 +211,8 @@ public final class TrainerConfig {
         private double adamEpsilon = 1e-8;
         private double gradClip = 1.0;
         private long seed = 42;
-        private boolean skipZeroAdvantageGroups = true;
+        private Boolean skipZeroAdvantageGroups;
+        private int shuffledImagesPerMicroBatch;
         private Duration rewardTimeout = Duration.ofMinutes(10);
         private int rewardThreads = 2;
 
@@ -272,9 +301,29 @@ public final class TrainerConfig {
             return this;
         }
 
-        /** @param v leave all-zero-advantage groups out of the update (default true) @return this */
+        /**
+         * @param v leave all-zero-advantage groups out of the update (true) or train on them (false);
+         *     default: the method's choice
+         * @return this
+         */
         public Builder optSkipZeroAdvantageGroups(boolean v) {
             skipZeroAdvantageGroups = v;
+            return this;
+        }
+
+        /**
+         * Mixed-prompt micro-batches, as GARDO's scripts train: the rows of every group that trains
+         * are shuffled across the whole epoch and cut into micro-batches of {@code v} images (the last
+         * one keeps the remainder), split evenly over the optimizer steps. For objectives whose loss
+         * is a mean of per-sample terms (Flow-GRPO, DiffusionNFT and GARDO on them); not for CRD,
+         * whose centring needs whole groups, nor with a Flow-GRPO-Fast window placed per sampling
+         * batch. Incompatible with {@link #optImagesPerMicroBatch} parts of a group.
+         *
+         * @param v images per micro-batch (GARDO: 9), or 0 for whole groups (default)
+         * @return this
+         */
+        public Builder optShuffledMicroBatches(int v) {
+            shuffledImagesPerMicroBatch = v;
             return this;
         }
 
@@ -312,9 +361,21 @@ public final class TrainerConfig {
             if (imagesPerMicroBatch != null) {
                 checkImagesPerMicroBatch(imagesPerMicroBatch);
             }
-            if (promptsPerEpoch / groupsPerMicroBatch < optimizerStepsPerEpoch) {
+            if (shuffledImagesPerMicroBatch == 0 && promptsPerEpoch / groupsPerMicroBatch < optimizerStepsPerEpoch) {
                 throw new IllegalArgumentException("optimizerStepsPerEpoch " + optimizerStepsPerEpoch + " exceeds the "
                         + promptsPerEpoch / groupsPerMicroBatch + " micro-batches of an epoch");
+            }
+            atLeast("shuffledImagesPerMicroBatch", shuffledImagesPerMicroBatch, 0);
+            if (shuffledImagesPerMicroBatch > 0) {
+                if (imagesPerMicroBatch != null && imagesPerMicroBatch < groupSize) {
+                    throw new IllegalArgumentException("shuffledImagesPerMicroBatch " + shuffledImagesPerMicroBatch
+                            + " cannot be combined with imagesPerMicroBatch " + imagesPerMicroBatch + " (parts of a group)");
+                }
+                int micro = (promptsPerEpoch * groupSize + shuffledImagesPerMicroBatch - 1) / shuffledImagesPerMicroBatch;
+                if (micro < optimizerStepsPerEpoch) {
+                    throw new IllegalArgumentException("optimizerStepsPerEpoch " + optimizerStepsPerEpoch + " exceeds the "
+                            + micro + " shuffled micro-batches of an epoch");
+                }
             }
             positive("learningRate", learningRate);
             if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) {

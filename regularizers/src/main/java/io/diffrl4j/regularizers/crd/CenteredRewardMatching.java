@@ -160,6 +160,111 @@ public final class CenteredRewardMatching {
         return match(logits, rc, beta, loss);
     }
 
+    /**
+     * CRD's reward matching with the Flow-Factory port's {@code weight_temp} centring
+     * ({@code _compute_crd_loss} in {@code trainers/crd.py}). With {@code weightTemp < 0} (the port's
+     * default -1: infinite temperature) the centres are plain means and this is
+     * {@link #loss(NDArray, NDArray, int, double, CenteringScope, MatchingLoss)}. Otherwise the loss
+     * averages two directions, each centred on weighted means over the scope:
+     *
+     * <pre>
+     * p+ = softmax(r~ / T),  p- = softmax(-r~ / T)                      (T > 0)
+     * p+ = softmax(r~ over r~ > 0), p- = softmax(r~ over r~ < 0)         (T = 0; uniform when that set is empty)
+     * Rc+ = r~ - sum p+ r~,  Pc+ = rho - sg(sum p+ rho)   (likewise for p-)
+     * L = (match(beta Pc+, Rc+) + match(beta Pc-, Rc-)) / 2
+     * </pre>
+     *
+     * The port's hard selection compares the normalised reward {@code r~ in [0, 1]} with 0, so its
+     * "negative" set is empty and that direction is uniform; this follows the code.
+     *
+     * @param rho the implicit reward (b), differentiable
+     * @param normalisedReward {@code r~} (b)
+     * @param groupSize G; with {@link CenteringScope#PROMPT} b must be a multiple of it
+     * @param beta {@code beta_crd}
+     * @param scope where the weighted means are taken
+     * @param loss MSE or BCE
+     * @param weightTemp the temperature T; negative for plain means
+     * @return the scalar loss, differentiable in {@code rho}
+     */
+    public static NDArray loss(NDArray rho, NDArray normalisedReward, int groupSize, double beta, CenteringScope scope,
+            MatchingLoss loss, double weightTemp) {
+        if (weightTemp < 0) {
+            return loss(rho, normalisedReward, groupSize, beta, scope, loss);
+        }
+        checkBeta(beta);
+        checkPerSample(rho, normalisedReward);
+        int b = Math.toIntExact(rho.getShape().get(0));
+        int set = scope == CenteringScope.MICRO_BATCH ? b : groupSize;
+        checkWholeGroups(b, set);
+        float[] r = normalisedReward.stopGradient().toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+        float[] p = rho.stopGradient().toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+        NDArray total = null;
+        for (int sign : new int[] {1, -1}) {
+            float[] rCentre = new float[b];
+            float[] pCentre = new float[b];
+            for (int start = 0; start < b; start += set) {
+                double[] w = weights(r, start, set, sign, weightTemp);
+                double rMean = 0;
+                double pMean = 0;
+                for (int j = 0; j < set; j++) {
+                    rMean += w[j] * r[start + j];
+                    pMean += w[j] * p[start + j];
+                }
+                for (int j = 0; j < set; j++) {
+                    rCentre[start + j] = (float) rMean;
+                    pCentre[start + j] = (float) pMean;
+                }
+            }
+            NDArray rc = normalisedReward.stopGradient().sub(ownedCopy(rho, rCentre));
+            NDArray logits = ScalarMath.mul(rho.sub(ownedCopy(rho, pCentre)), beta);
+            NDArray half = ScalarMath.mul(match(logits, rc, beta, loss), 0.5);
+            total = total == null ? half : total.add(half);
+        }
+        return total;
+    }
+
+    /** The port's softmax weights of one centring set, in the direction {@code sign}. */
+    static double[] weights(float[] r, int start, int n, int sign, double temp) {
+        double[] logit = new double[n];
+        boolean any = false;
+        for (int j = 0; j < n; j++) {
+            double v = r[start + j];
+            if (temp == 0) {
+                boolean in = sign > 0 ? v > 0 : v < 0;
+                logit[j] = in ? v : Double.NEGATIVE_INFINITY;
+                any |= in;
+            } else {
+                logit[j] = sign * v / temp;
+                any = true;
+            }
+        }
+        double[] w = new double[n];
+        if (!any) {
+            java.util.Arrays.fill(w, 1.0 / n);
+            return w;
+        }
+        double max = Double.NEGATIVE_INFINITY;
+        for (double l : logit) {
+            max = Math.max(max, l);
+        }
+        double sum = 0;
+        for (int j = 0; j < n; j++) {
+            w[j] = Math.exp(logit[j] - max);
+            sum += w[j];
+        }
+        for (int j = 0; j < n; j++) {
+            w[j] /= sum;
+        }
+        return w;
+    }
+
+    /** A host array as a libtorch-owned array of {@code like}'s type in its manager. */
+    private static NDArray ownedCopy(NDArray like, float[] values) {
+        try (NDArray wrapped = like.getManager().create(values)) {
+            return wrapped.toType(like.getDataType(), true);
+        }
+    }
+
     /** The matching of {@code beta Pc} (logits) to {@code Rc}, scaled by {@code 5 / beta}. */
     private static NDArray match(NDArray logits, NDArray rc, double beta, MatchingLoss loss) {
         NDArray perSample;

@@ -2,7 +2,9 @@ package io.diffrl4j.regularizers.crd;
 
 import io.diffrl4j.core.adapter.AdapterRoles;
 import io.diffrl4j.core.advantage.GroupRelativeAdvantage;
+import io.diffrl4j.core.advantage.StdGuard;
 import io.diffrl4j.core.flow.DiscreteNoiseLevels;
+import io.diffrl4j.core.flow.StratifiedRolloutNoiseLevels;
 import io.diffrl4j.core.flow.TrainingNoiseLevels;
 import io.diffrl4j.core.method.Method;
 import io.diffrl4j.core.objective.Regularizer;
@@ -33,6 +35,9 @@ public final class Crd {
     public static final String OLD_DECAY_OCR = "0-0.25-0.005-0.999";
     /** The sampler's decay for OCR: on-policy ({@code d = 0}) until step 75, then ramps by 0.0075 to 0.999. */
     public static final String SAMPLER_DECAY_OCR = "75-0.0-0.0075-0.999";
+
+    /** Flow-Factory's advantage divisor {@code max(std, 1e-6)} (advantage_processor.py). */
+    public static final double ADVANTAGE_STD_FLOOR = 1e-6;
 
     private Crd() {}
 
@@ -70,9 +75,9 @@ public final class Crd {
                 "crd",
                 sampler,
                 config.samplerMode().samplingSet(),
-                new GroupRelativeAdvantage(config.globalStd(), config.advantageClip()),
+                new GroupRelativeAdvantage(config.globalStd(), config.advantageClip(), StdGuard.FLOOR, ADVANTAGE_STD_FLOOR),
                 new CrdObjective(config.betaCrd(), config.implicitReward(), config.centering(), config.loss(),
-                        config.noiseLevels(), AdapterRoles.OLD),
+                        config.noiseLevels(), config.useOldForLoss() ? AdapterRoles.OLD : null).withWeightTemp(config.weightTemp()),
                 regularizers,
                 schedules,
                 snapshots);
@@ -99,6 +104,8 @@ public final class Crd {
         private final double guidanceScale;
         private final int steps;
         private final double shift;
+        private final boolean useOldForLoss;
+        private final double weightTemp;
         private final boolean globalStd;
         private final double advantageClip;
 
@@ -107,7 +114,9 @@ public final class Crd {
             this.implicitReward = b.implicitReward;
             this.centering = b.centering;
             this.loss = b.loss;
-            this.noiseLevels = b.noiseLevels;
+            this.noiseLevels = b.noiseLevels != null ? b.noiseLevels
+                    : new StratifiedRolloutNoiseLevels(StratifiedRolloutNoiseLevels.PORT_PASSES, b.steps, b.shift,
+                            StratifiedRolloutNoiseLevels.PORT_RANGE);
             this.klBeta = b.klBeta;
             this.klFloor = b.klFloor;
             this.klGuidance = b.klGuidance;
@@ -117,6 +126,8 @@ public final class Crd {
             this.samplerDecay = b.samplerDecay;
             this.guidanceScale = b.guidanceScale;
             this.steps = b.steps;
+            this.useOldForLoss = b.useOldForLoss;
+            this.weightTemp = b.weightTemp;
             this.shift = b.shift;
             this.globalStd = b.globalStd;
             this.advantageClip = b.advantageClip;
@@ -147,7 +158,12 @@ public final class Crd {
             return loss;
         }
 
-        /** @return the training noise levels (default {@link DiscreteNoiseLevels}: 20 levels, shift 3, range 0.99) */
+        /**
+         * @return the training noise levels (default {@link StratifiedRolloutNoiseLevels}: the
+         *     Flow-Factory port's 20 passes stratified over the rollout's own levels, range 0.99, one
+         *     level per pass shared by a group; {@link DiscreteNoiseLevels} (19 per-sample permuted
+         *     levels of a 20-step grid) is the option)
+         */
         public TrainingNoiseLevels noiseLevels() {
             return noiseLevels;
         }
@@ -192,6 +208,19 @@ public final class Crd {
             return guidanceScale;
         }
 
+        /**
+         * @return whether the implicit reward compares the policy with the moving "old" model (default
+         *     true, the port's {@code use_old_for_loss: true}) or with the pretrained model
+         */
+        public boolean useOldForLoss() {
+            return useOldForLoss;
+        }
+
+        /** @return the port's {@code weight_temp} (default -1: plain-mean centring, as default.yaml) */
+        public double weightTemp() {
+            return weightTemp;
+        }
+
         /** @return ODE rollout steps (default 10) */
         public int steps() {
             return steps;
@@ -218,7 +247,7 @@ public final class Crd {
             private ImplicitRewardForm implicitReward = ImplicitRewardForm.ADAPTIVE;
             private CenteringScope centering = CenteringScope.PROMPT;
             private MatchingLoss loss = MatchingLoss.MSE;
-            private TrainingNoiseLevels noiseLevels = new DiscreteNoiseLevels();
+            private TrainingNoiseLevels noiseLevels;
             private double klBeta = 0.1;
             private double klFloor = 1e-4;
             private double klGuidance = CfgAnchoredKl.DEFAULT_GUIDANCE;
@@ -229,6 +258,27 @@ public final class Crd {
             private double guidanceScale = 1.0;
             private int steps = 10;
             private double shift = 3.0;
+            private boolean useOldForLoss = true;
+            private double weightTemp = -1;
+
+            /**
+             * @param temp the port's {@code weight_temp}: negative for plain means, 0 for hard selection,
+             *     {@code > 0} for softmax two-direction centring
+             * @return this
+             */
+            public Builder optWeightTemp(double temp) {
+                this.weightTemp = temp;
+                return this;
+            }
+
+            /**
+             * @param on compare with the moving "old" model (true) or the pretrained model (false)
+             * @return this
+             */
+            public Builder optUseOldForLoss(boolean on) {
+                this.useOldForLoss = on;
+                return this;
+            }
             private boolean globalStd = true;
             private double advantageClip = CenteredRewardMatching.ADVANTAGE_SCALE;
 
@@ -423,8 +473,8 @@ public final class Crd {
                 if (loss == null) {
                     throw new IllegalArgumentException("loss must not be null");
                 }
-                if (noiseLevels == null || noiseLevels.levelsPerSample() < 1) {
-                    throw new IllegalArgumentException("noiseLevels must be non-null with at least one level per sample");
+                if (noiseLevels != null && noiseLevels.levelsPerSample() < 1) {
+                    throw new IllegalArgumentException("noiseLevels must give at least one level per sample");
                 }
                 if (!(klBeta >= 0) || Double.isInfinite(klBeta)) {
                     throw new IllegalArgumentException("klBeta must be finite and >= 0, got " + klBeta);

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.diffrl4j.core.adapter.AdapterRoles;
 import io.diffrl4j.core.flow.DiscreteNoiseLevels;
+import io.diffrl4j.core.flow.StratifiedRolloutNoiseLevels;
 import io.diffrl4j.core.flow.FlowMatching;
 import io.diffrl4j.core.flow.TrainingNoiseLevels;
 import io.diffrl4j.core.model.AdaptedFlowModel;
@@ -27,7 +28,9 @@ import org.slf4j.LoggerFactory;
  * {@code x0} (b, ...) and the advantages (b) are used, so any sampler will do.
  *
  * <p>Each sample gets a row of {@link TrainingNoiseLevels#levelsPerSample()} noise levels (by
- * default {@link DiscreteNoiseLevels}: 19 of 20 shift-3 levels in a fresh random order per sample);
+ * default {@link StratifiedRolloutNoiseLevels}: the Flow-Factory port's 20 passes stratified over
+ * the rollout's own 10 levels, the same for every image of a group; {@link DiscreteNoiseLevels}, 19
+ * of 20 shift-3 levels in a fresh random order per sample, is the option);
  * pass {@code j} uses column {@code j}. In pass {@code j}, with {@code s} the sample's level and
  * noise {@code eps}:
  *
@@ -95,6 +98,7 @@ public final class CrdObjective implements PolicyObjective {
     private final MatchingLoss loss;
     private final TrainingNoiseLevels noiseLevels;
     private final String oldSet;
+    private double weightTemp = -1;
 
     private MicroBatch cachedBatch;
     private double[][] cachedLevels;
@@ -102,9 +106,13 @@ public final class CrdObjective implements PolicyObjective {
     private final Map<Integer, GroupMeans> cachedMeans = new HashMap<>();
     private boolean warnedSingleton;
 
-    /** The paper's defaults: beta 1, adaptive, per-prompt centring, MSE, discrete levels, the "old" set. */
+    /**
+     * The port's defaults: beta 1, adaptive, per-prompt centring, MSE, {@link StratifiedRolloutNoiseLevels}
+     * (20 passes over the 10-step rollout), the "old" set.
+     */
     public CrdObjective() {
-        this(DEFAULT_BETA, ImplicitRewardForm.ADAPTIVE, CenteringScope.PROMPT, MatchingLoss.MSE, new DiscreteNoiseLevels(),
+        this(DEFAULT_BETA, ImplicitRewardForm.ADAPTIVE, CenteringScope.PROMPT, MatchingLoss.MSE,
+                new StratifiedRolloutNoiseLevels(),
                 AdapterRoles.OLD);
     }
 
@@ -114,7 +122,8 @@ public final class CrdObjective implements PolicyObjective {
      * @param scope per-prompt (paper) or per-micro-batch centring
      * @param loss MSE (paper) or BCE
      * @param noiseLevels the training noise levels, at least one per sample
-     * @param oldSet the moving reference's adapter set
+     * @param oldSet the moving reference's adapter set, or null for the pretrained model (the port's
+     *     {@code use_old_for_loss: false})
      */
     public CrdObjective(double beta, ImplicitRewardForm form, CenteringScope scope, MatchingLoss loss,
             TrainingNoiseLevels noiseLevels, String oldSet) {
@@ -133,8 +142,8 @@ public final class CrdObjective implements PolicyObjective {
         if (noiseLevels == null || noiseLevels.levelsPerSample() < 1) {
             throw new IllegalArgumentException("noiseLevels must be non-null with at least one level per sample");
         }
-        if (oldSet == null || oldSet.isBlank()) {
-            throw new IllegalArgumentException("oldSet must name an adapter set");
+        if (oldSet != null && oldSet.isBlank()) {
+            throw new IllegalArgumentException("oldSet must name an adapter set, or be null for the pretrained model");
         }
         this.beta = beta;
         this.form = form;
@@ -142,6 +151,25 @@ public final class CrdObjective implements PolicyObjective {
         this.loss = loss;
         this.noiseLevels = noiseLevels;
         this.oldSet = oldSet;
+    }
+
+    /**
+     * @param temp the port's {@code weight_temp}: negative (default -1) for plain-mean centring, 0 for
+     *     hard selection, {@code > 0} for softmax two-direction centring (whole-group micro-batches only)
+     * @return this objective with that centring
+     */
+    public CrdObjective withWeightTemp(double temp) {
+        if (Double.isNaN(temp) || Double.isInfinite(temp)) {
+            throw new IllegalArgumentException("weightTemp must be finite, got " + temp);
+        }
+        CrdObjective copy = new CrdObjective(beta, form, scope, loss, noiseLevels, oldSet);
+        copy.weightTemp = temp;
+        return copy;
+    }
+
+    /** @return the port's {@code weight_temp} (negative: plain means) */
+    public double weightTemp() {
+        return weightTemp;
     }
 
     /** @return {@code beta_crd} */
@@ -169,7 +197,7 @@ public final class CrdObjective implements PolicyObjective {
         return noiseLevels;
     }
 
-    /** @return the name of the moving reference's adapter set */
+    /** @return the name of the moving reference's adapter set, or null when the pretrained model is the reference */
     public String oldSet() {
         return oldSet;
     }
@@ -182,6 +210,9 @@ public final class CrdObjective implements PolicyObjective {
     @Override
     public Pass evaluate(MicroBatch batch, int pass, AdaptedFlowModel model, StepMetrics metrics) {
         boolean fromGroups = scope == CenteringScope.PROMPT && batch.isPartOfGroups();
+        if (fromGroups && weightTemp >= 0) {
+            throw new IllegalStateException("weight_temp centring needs whole-group micro-batches, got part of a group");
+        }
         checkBatch(batch);
         // The no-grad group pass runs first and frees its temporaries before the part's graph is
         // built, so peak memory is the larger of the two, not their sum.
@@ -207,7 +238,7 @@ public final class CrdObjective implements PolicyObjective {
             pc = rho.sub(rhoMeans);
             rc = rTilde.sub(rewardMeans);
         } else {
-            value = CenteredRewardMatching.loss(f.rho(), rTilde, batch.groupSize(), beta, scope, loss);
+            value = CenteredRewardMatching.loss(f.rho(), rTilde, batch.groupSize(), beta, scope, loss, weightTemp);
             pc = CenteredRewardMatching.centre(rho, batch.groupSize(), scope);
             rc = CenteredRewardMatching.centre(rTilde, batch.groupSize(), scope);
         }

@@ -3,6 +3,7 @@ package io.diffrl4j.regularizers.flowgrpo;
 import io.diffrl4j.core.adapter.AdapterRoles;
 import io.diffrl4j.core.advantage.GroupRelativeAdvantage;
 import io.diffrl4j.core.method.Method;
+import io.diffrl4j.core.schedule.PolicyEma;
 import io.diffrl4j.core.objective.KlForm;
 import io.diffrl4j.core.objective.KlStrength;
 import io.diffrl4j.core.objective.ReferenceKl;
@@ -50,10 +51,10 @@ public final class FlowGrpo {
                 sampler,
                 AdapterRoles.POLICY,
                 new GroupRelativeAdvantage(config.globalStd(), config.advantageClip()),
-                new FlowGrpoObjective(sampler.schedule(), config.clipRange()),
+                new FlowGrpoObjective(sampler.schedule(), config.clipRange(), config.detachUnconditional()),
                 regularizers,
-                List.of(),
-                List.of());
+                config.ema() ? List.of(PolicyEma.flowGrpo()) : List.of(),
+                config.ema() ? List.of(AdapterRoles.EMA) : List.of());
     }
 
     /**
@@ -72,8 +73,12 @@ public final class FlowGrpo {
         private final double trainFraction;
         private final boolean globalStd;
         private final double advantageClip;
+        private final boolean detachUnconditional;
+
+        private final boolean ema;
 
         private Config(Builder b) {
+            this.ema = b.ema;
             this.beta = b.beta;
             this.clipRange = b.clipRange;
             this.klForm = b.klForm;
@@ -85,6 +90,16 @@ public final class FlowGrpo {
             this.trainFraction = b.trainFraction;
             this.globalStd = b.globalStd;
             this.advantageClip = b.advantageClip;
+            this.detachUnconditional = b.detachUnconditional;
+        }
+
+        /**
+         * @return whether an evaluation/checkpoint EMA of the policy is kept in
+         *     {@link AdapterRoles#EMA} (default false; the reference's {@code train.ema = True}:
+         *     PolicyEma.flowGrpo())
+         */
+        public boolean ema() {
+            return ema;
         }
 
         /** @return a builder holding the SD3.5-Medium defaults */
@@ -147,6 +162,15 @@ public final class FlowGrpo {
             return advantageClip;
         }
 
+        /**
+         * @return whether the training forward detaches the unconditional half of CFG (default false:
+         *     gradients through both halves, as current flow_grpo and GARDO code; true: the earlier
+         *     flow_grpo {@code noise_pred_uncond.detach()})
+         */
+        public boolean detachUnconditional() {
+            return detachUnconditional;
+        }
+
         /** Builder with the SD3.5-Medium defaults; validated by {@link #build()}. */
         public static final class Builder {
             private double beta = 0.04;
@@ -160,8 +184,29 @@ public final class FlowGrpo {
             private double trainFraction = 0.99;
             private boolean globalStd = true;
             private double advantageClip = 5.0;
+            private boolean detachUnconditional;
+
+            private boolean ema;
 
             private Builder() {}
+
+            /**
+             * @param on keep an EMA of the policy in {@link AdapterRoles#EMA} for evaluation and checkpoints
+             * @return this
+             */
+            public Builder optEma(boolean on) {
+                this.ema = on;
+                return this;
+            }
+
+            /**
+             * @param detach detach the unconditional half of the guided training velocity (default false)
+             * @return this
+             */
+            public Builder optDetachUnconditional(boolean detach) {
+                this.detachUnconditional = detach;
+                return this;
+            }
 
             /**
              * @param beta KL coefficient, finite and {@code >= 0}

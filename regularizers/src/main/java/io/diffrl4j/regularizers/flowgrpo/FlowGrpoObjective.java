@@ -32,8 +32,10 @@ import org.slf4j.LoggerFactory;
  * re-evaluates step {@code j} of the rollout under the current policy: the velocity at the step's
  * input {@code x} (b, ...) and noise level, with classifier-free guidance inside the training forward
  * at the sampler's scale {@code w} (one forward of batch 2b, unconditional half first, and
- * {@code v = sg(v_uncond) + w (v_cond - sg(v_uncond))} as in the reference code; {@code w = 1} is a
- * single conditional forward), then the sampler's own step rule re-scores the recorded next sample:
+ * {@code v = v_uncond + w (v_cond - v_uncond)} with gradients through both halves, as the current
+ * reference code (flow_grpo's and GARDO's {@code compute_log_prob}) does; the earlier flow_grpo form
+ * {@code v = sg(v_uncond) + w (v_cond - sg(v_uncond))} is the {@code detachUnconditional} option;
+ * {@code w = 1} is a single conditional forward), then the sampler's own step rule re-scores the recorded next sample:
  *
  * <pre>
  * ratio  = exp(logp_theta - logp_old)
@@ -67,6 +69,7 @@ public final class FlowGrpoObjective implements PolicyObjective {
 
     private final InferenceSchedule schedule;
     private final double clipRange;
+    private final boolean detachUnconditional;
 
     /**
      * @param schedule the schedule the rollouts walked (the sampler's), needed to re-run its step
@@ -81,6 +84,16 @@ public final class FlowGrpoObjective implements PolicyObjective {
      * @param clipRange {@code eps_clip}, finite and {@code > 0}
      */
     public FlowGrpoObjective(InferenceSchedule schedule, double clipRange) {
+        this(schedule, clipRange, false);
+    }
+
+    /**
+     * @param schedule the schedule the rollouts walked (the sampler's)
+     * @param clipRange {@code eps_clip}, finite and {@code > 0}
+     * @param detachUnconditional whether the unconditional half of the guided training velocity is a
+     *     constant (the earlier flow_grpo code) instead of carrying gradient (the current reference)
+     */
+    public FlowGrpoObjective(InferenceSchedule schedule, double clipRange, boolean detachUnconditional) {
         if (schedule == null) {
             throw new IllegalArgumentException("schedule must not be null");
         }
@@ -89,6 +102,12 @@ public final class FlowGrpoObjective implements PolicyObjective {
         }
         this.schedule = schedule;
         this.clipRange = clipRange;
+        this.detachUnconditional = detachUnconditional;
+    }
+
+    /** @return whether the unconditional half of the guided training velocity is detached */
+    public boolean detachUnconditional() {
+        return detachUnconditional;
     }
 
     /** @return the schedule recorded steps are checked against */
@@ -99,6 +118,15 @@ public final class FlowGrpoObjective implements PolicyObjective {
     /** @return {@code eps_clip} */
     public double clipRange() {
         return clipRange;
+    }
+
+    /**
+     * @return true: the Flow-GRPO reference drops samples whose advantages are all zero before
+     *     training (GARDO's {@code mask = advantages.abs().sum(dim=1) != 0})
+     */
+    @Override
+    public boolean skipsZeroAdvantageGroups() {
+        return true;
     }
 
     @Override
@@ -129,7 +157,8 @@ public final class FlowGrpoObjective implements PolicyObjective {
         double w = batch.sampler().guidanceScale();
         SamplerStep rule = batch.sampler().stochasticStep();
 
-        NDArray v = trainingVelocity(model, x, sigma, batch.conditioning(), batch.unconditional(), w, m);
+        NDArray v = trainingVelocity(model, x, sigma, batch.conditioning(), batch.unconditional(), w, m,
+                detachUnconditional);
         StepResult result = rule.evaluate(x, v, schedule, step.index(), next);
         if (result.logProb() == null) {
             throw new IllegalStateException("the sampler's step rule " + rule.getClass().getSimpleName()
@@ -169,11 +198,11 @@ public final class FlowGrpoObjective implements PolicyObjective {
     }
 
     /**
-     * The policy's velocity as the reference code trains it: the unconditional half is a constant, so
-     * the gradient flows only through {@code w v_cond}.
+     * The policy's guided velocity as the reference code trains it: gradients through both halves,
+     * or, with {@code detach}, only through {@code w v_cond} (the unconditional half a constant).
      */
     static NDArray trainingVelocity(AdaptedFlowModel model, NDArray x, NDArray sigma, Conditioning cond,
-            Conditioning uncond, double w, NDManager m) {
+            Conditioning uncond, double w, NDManager m, boolean detach) {
         if (w == 1.0) {
             return model.velocity(x, sigma, cond);
         }
@@ -187,7 +216,7 @@ public final class FlowGrpoObjective implements PolicyObjective {
         if (halves.get(0).getShape().get(0) != b) {
             throw new IllegalStateException("model returned batch " + both.getShape() + " for 2 x " + b);
         }
-        return Guidance.combine(halves.get(0).stopGradient(), halves.get(1), w);
+        return Guidance.combine(detach ? halves.get(0).stopGradient() : halves.get(0), halves.get(1), w);
     }
 
     /** The pass's transition mean and its values under other adapter sets. */

@@ -8,6 +8,13 @@ import io.diffrl4j.core.adapter.AdapterRoles;
  * 0.15); {@code build()} checks every field and names the first bad one.
  */
 public final class AdaptiveReferenceConfig {
+    /** The gated KL metric {@link GatedKl} reports, compared with the threshold by default. */
+    public static final String GATED_METRIC = "kl_gated";
+    /** The cap GARDO's NFT script puts on the raised threshold ({@code min(thres + 1e-2, 5e-2)}). */
+    public static final double REFERENCE_NFT_CEILING = 0.05;
+    /** The ungated KL metric every KL regularizer reports. */
+    public static final String UNGATED_METRIC = "kl";
+
     private final String target;
     private final String source;
     private final String metric;
@@ -34,18 +41,45 @@ public final class AdaptiveReferenceConfig {
         this.shortGap = b.shortGap;
     }
 
-    /** @return a builder for GARDO on Flow-GRPO: threshold 3e-4 on "kl", renewal after 15 epochs at most */
+    /** @return a builder for GARDO on Flow-GRPO: threshold 3e-4 on "kl_gated", renewal after 15 epochs at most */
     public static Builder flowGrpo() {
         return new Builder();
     }
 
     /**
-     * @return a builder for GARDO on DiffusionNFT: an adaptive threshold starting at 0.15 (after a
-     *     renewal that waited more than 15 epochs it drops by 0.01 to no less than 0.1; after one
-     *     that came within 5 epochs it rises by 0.01)
+     * @return a builder for GARDO on DiffusionNFT, as its script ({@code train_sd3_nft_gardo.py}) does:
+     *     an adaptive threshold starting at 0.15; after a renewal that waited more than 15 epochs,
+     *     {@code thres = max(thres - 0.01, 0.1)}; after one within fewer than 5 epochs,
+     *     {@code thres = min(thres + 0.01, 0.05)}. That second line sets any threshold above 0.05 to
+     *     0.05 (0.15 becomes 0.05 after the first quick renewal), and a later slow renewal then sets
+     *     it to the floor 0.1: the cap lies below both the start and the floor, which looks like a bug
+     *     in the reference (swapped bounds); it is followed here because it is the code the authors
+     *     ran. {@code optThresholdIncrease(0.01, Double.POSITIVE_INFINITY)} gives the paper's reading
+     *     (a quick renewal raises the threshold)
      */
     public static Builder diffusionNft() {
-        return new Builder().optKlThreshold(0.15).optAdaptiveThreshold(true);
+        return new Builder().optKlThreshold(0.15).optAdaptiveThreshold(true)
+                .optThresholdIncrease(0.01, REFERENCE_NFT_CEILING);
+    }
+
+    /**
+     * @param newMetric the step metric to compare with the threshold
+     * @return a copy of this config with that metric
+     */
+    public AdaptiveReferenceConfig withMetric(String newMetric) {
+        Builder b = new Builder();
+        b.target = target;
+        b.source = source;
+        b.metric = newMetric;
+        b.klThreshold = klThreshold;
+        b.maxEpochs = maxEpochs;
+        b.adaptiveThreshold = adaptiveThreshold;
+        b.thresholdDecrease = thresholdDecrease;
+        b.thresholdFloor = thresholdFloor;
+        b.thresholdIncrease = thresholdIncrease;
+        b.thresholdCeiling = thresholdCeiling;
+        b.shortGap = shortGap;
+        return b.build();
     }
 
     /** @return the snapshot set that is renewed (default {@link AdapterRoles#REFERENCE}) */
@@ -59,8 +93,10 @@ public final class AdaptiveReferenceConfig {
     }
 
     /**
-     * @return the step metric compared with the threshold (default "kl", the ungated mean KL of
-     *     the micro-batches; "kl_gated" is the gated average the official code compares)
+     * @return the step metric compared with the threshold (default "kl_gated", the gated KL average
+     *     the official code compares: {@code info["kl_loss"] > thres} in its Flow-GRPO script,
+     *     {@code reduced_log_info["kl_div_loss"] > thres} in its DiffusionNFT script; "kl" is the
+     *     ungated mean; GARDO with the gate off uses "kl")
      */
     public String metric() {
         return metric;
@@ -97,8 +133,9 @@ public final class AdaptiveReferenceConfig {
     }
 
     /**
-     * @return the threshold never rises above this (default +infinity, as the paper describes; the
-     *     official code caps at 0.05, below its own start of 0.15, which looks unintended)
+     * @return a quick renewal sets the threshold to at most this (default +infinity; 0.05 from
+     *     {@link #diffusionNft()}, as the official code, whose cap below its own start of 0.15 looks
+     *     unintended)
      */
     public double thresholdCeiling() {
         return thresholdCeiling;
@@ -121,7 +158,7 @@ public final class AdaptiveReferenceConfig {
     public static final class Builder {
         private String target = AdapterRoles.REFERENCE;
         private String source = AdapterRoles.POLICY;
-        private String metric = "kl";
+        private String metric = GATED_METRIC;
         private double klThreshold = 3e-4;
         private int maxEpochs = 15;
         private boolean adaptiveThreshold = false;

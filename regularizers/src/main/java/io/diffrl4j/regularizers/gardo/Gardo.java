@@ -31,7 +31,12 @@ import org.slf4j.LoggerFactory;
  *       group-relative advantage when diversity is off).</li>
  * </ul>
  *
- * The sampler, sampling set and policy objective are the base's. The auxiliary rewards of the
+ * Micro-batches: both recipes train whole groups (the {@code TrainerConfig} default, one group per
+ * micro-batch); GARDO's scripts shuffle the epoch's images into micro-batches of 9 that mix prompts
+ * ({@code randperm(total_batch_size)}, {@code train.batch_size = 9}), which is
+ * {@code TrainerConfig.Builder.optShuffledMicroBatches(9)}.
+ *
+ * <p>The sampler, sampling set and policy objective are the base's. The auxiliary rewards of the
  * gate are whatever the trainer scores besides the proxy ({@code Trainer.Builder.addAuxiliaryReward};
  * a subset by name through {@link GateConfig.Builder#optAuxiliaries}).
  */
@@ -70,12 +75,24 @@ public final class Gardo {
         return compose("gardo-flow-grpo", FlowGrpo.defaults(base), null, base.klForm(), config);
     }
 
+    /** GARDO's NFT config trains every one of the rollout's 10 levels ({@code timestep_fraction = 1.0}). */
+    public static final double DIFFUSION_NFT_TRAIN_FRACTION = 1.0;
+
+    /**
+     * @return the DiffusionNFT base GARDO runs on by default: {@link DiffusionNft.Config} defaults
+     *     training all 10 rollout levels per sample (GARDO's {@code config/base.py}
+     *     {@code timestep_fraction = 1.0})
+     */
+    public static DiffusionNft.Config diffusionNftBase() {
+        return DiffusionNft.Config.builder().optTrainFraction(DIFFUSION_NFT_TRAIN_FRACTION).build();
+    }
+
     /**
      * @param config GARDO's settings (start from {@link GardoConfig#forDiffusionNft()})
-     * @return GARDO on DiffusionNFT with its default settings
+     * @return GARDO on the default DiffusionNFT base ({@link #diffusionNftBase()})
      */
     public static Method onDiffusionNft(GardoConfig config) {
-        return onDiffusionNft(DiffusionNft.Config.builder().build(), config);
+        return onDiffusionNft(diffusionNftBase(), config);
     }
 
     /**
@@ -122,13 +139,19 @@ public final class Gardo {
         List<Regularizer> regularizers = new ArrayList<>();
         if (kl) {
             KlStrength beta = KlStrength.constant(config.klBeta());
-            regularizers.add(config.gate() ? new GatedKl(reference, klGuidance, form, beta, config.gateConfig())
+            regularizers.add(config.gate() ? new GatedKl(reference, klGuidance, form, beta, config.gateConfig(),
+                    config.klOnAllWhenNoneGated())
                     : new ReferenceKl(reference, klGuidance, form, beta));
         }
         List<AdapterSchedule> schedules = new ArrayList<>(base.schedules());
         List<String> snapshots = new ArrayList<>(base.snapshots());
         if (adaptive) {
-            schedules.add(new AdaptiveReference(config.referenceConfig()));
+            AdaptiveReferenceConfig renewal = config.referenceConfig();
+            if (!config.gate() && AdaptiveReferenceConfig.GATED_METRIC.equals(renewal.metric())) {
+                // Without a gate there is no gated KL: every sample's KL is the one regularised.
+                renewal = renewal.withMetric(AdaptiveReferenceConfig.UNGATED_METRIC);
+            }
+            schedules.add(new AdaptiveReference(renewal));
             if (!snapshots.contains(reference)) {
                 snapshots.add(reference);
             }

@@ -22,6 +22,7 @@ public final class GardoConfig {
     private final boolean diversity;
     private final ImageEmbedder embedder;
     private final double advantageClip;
+    private final boolean klOnAllWhenNoneGated;
 
     private GardoConfig(Builder b) {
         this.klBeta = b.klBeta;
@@ -31,6 +32,7 @@ public final class GardoConfig {
         this.referenceConfig = b.referenceConfig;
         this.diversity = b.diversity;
         this.embedder = b.embedder;
+        this.klOnAllWhenNoneGated = b.klOnAllWhenNoneGated;
         this.advantageClip = b.advantageClip;
     }
 
@@ -49,7 +51,7 @@ public final class GardoConfig {
      *     embedder)
      */
     public static Builder forDiffusionNft() {
-        return new Builder(0.04, AdaptiveReferenceConfig.diffusionNft().build());
+        return new Builder(0.04, AdaptiveReferenceConfig.diffusionNft().build()).optKlOnAllWhenNoneGated(true);
     }
 
     /** @return the KL coefficient beta; it replaces the base algorithm's (0 disables the KL and the reference) */
@@ -87,6 +89,15 @@ public final class GardoConfig {
         return embedder;
     }
 
+    /**
+     * @return whether a micro-batch in which nothing is gated gets the KL on every sample (default
+     *     false, GARDO's Flow-GRPO script; true from {@link #forDiffusionNft()}, its NFT script's
+     *     {@code else: kl_div_loss = ((v - v_ref)^2).mean()})
+     */
+    public boolean klOnAllWhenNoneGated() {
+        return klOnAllWhenNoneGated;
+    }
+
     /** @return the clip of the diversity-aware advantage (default 5) */
     public double advantageClip() {
         return advantageClip;
@@ -109,6 +120,7 @@ public final class GardoConfig {
         private boolean diversity = true;
         private ImageEmbedder embedder;
         private double advantageClip = DiversityAwareAdvantage.DEFAULT_CLIP;
+        private boolean klOnAllWhenNoneGated;
 
         private Builder(double klBeta, AdaptiveReferenceConfig referenceConfig) {
             this.klBeta = klBeta;
@@ -158,6 +170,15 @@ public final class GardoConfig {
          */
         public Builder optEmbedder(ImageEmbedder embedder) {
             this.embedder = embedder;
+            return this;
+        }
+
+        /**
+         * @param on apply the KL to every sample of a micro-batch with nothing gated (true) or to none
+         * @return this
+         */
+        public Builder optKlOnAllWhenNoneGated(boolean on) {
+            this.klOnAllWhenNoneGated = on;
             return this;
         }
 

@@ -31,8 +31,12 @@ import org.slf4j.LoggerFactory;
  * transition; DiffusionNFT: the velocity MSE) is reduced over the micro-batch's gated samples only:
  *
  * <pre>
- * loss = sum_i gate_i lambda_i kl_i / max(1, sum_i gate_i)      (zero when nothing is gated)
+ * loss = sum_i gate_i lambda_i kl_i / max(1, sum_i gate_i)
  * </pre>
+ *
+ * When nothing in the micro-batch is gated the loss is zero (GARDO's Flow-GRPO script), or, with
+ * {@code klOnAllWhenNoneGated} (GARDO on DiffusionNFT, whose script falls back to
+ * {@code kl_div_loss = ((v - v_ref)^2).mean()} over every sample), the plain mean over all samples.
  *
  * with {@code lambda} the {@link KlStrength} (GARDO: a constant beta). The gate is looked up by the
  * micro-batch's {@link MicroBatch#rows()}, so the normaliser counts the gated samples of this
@@ -60,6 +64,7 @@ public class GatedKl extends ReferenceKl {
     private final KlStrength strength;
     private final GateConfig config;
     private final GateController controller;
+    private final boolean klOnAllWhenNoneGated;
 
     private boolean[] gate;
     private double[] uncertainty;
@@ -76,6 +81,20 @@ public class GatedKl extends ReferenceKl {
      * @param config the gate's settings
      */
     public GatedKl(String reference, Double guidance, KlForm form, KlStrength strength, GateConfig config) {
+        this(reference, guidance, form, strength, config, false);
+    }
+
+    /**
+     * @param reference the reference adapter set, or null for the pretrained model
+     * @param guidance the reference's CFG scale, or null for the policy prediction's own
+     * @param form the variance form of trajectory KLs
+     * @param strength the coefficient (GARDO: constant beta)
+     * @param config the gate's settings
+     * @param klOnAllWhenNoneGated apply the KL to every sample of a micro-batch in which nothing is
+     *     gated (GARDO's DiffusionNFT script) instead of none (its Flow-GRPO script)
+     */
+    public GatedKl(String reference, Double guidance, KlForm form, KlStrength strength, GateConfig config,
+            boolean klOnAllWhenNoneGated) {
         super(reference, guidance, form, strength);
         if (form == null || strength == null || config == null) {
             throw new IllegalArgumentException("a gated KL needs a form, a strength and a gate config");
@@ -86,6 +105,7 @@ public class GatedKl extends ReferenceKl {
         this.strength = strength;
         this.config = config;
         this.controller = new GateController(config);
+        this.klOnAllWhenNoneGated = klOnAllWhenNoneGated;
     }
 
     /**
@@ -95,7 +115,13 @@ public class GatedKl extends ReferenceKl {
      * @param template the gate whose settings to copy
      */
     protected GatedKl(GatedKl template) {
-        this(template.reference, template.guidance, template.form, template.strength, template.config);
+        this(template.reference, template.guidance, template.form, template.strength, template.config,
+                template.klOnAllWhenNoneGated);
+    }
+
+    /** @return whether a micro-batch with nothing gated gets the KL on every sample (instead of none) */
+    public boolean klOnAllWhenNoneGated() {
+        return klOnAllWhenNoneGated;
     }
 
     /** @return the reference adapter set, or null for the pretrained model */
@@ -249,6 +275,10 @@ public class GatedKl extends ReferenceKl {
                 mask[i] = 1f;
                 count++;
             }
+        }
+        if (count == 0 && klOnAllWhenNoneGated) {
+            Arrays.fill(mask, 1f);
+            count = rows.length;
         }
         NDArray gateArray = ownedMask(weighted.getManager(), mask, weighted.getDataType());
         NDArray flat = weighted.reshape(rows.length);

@@ -3,21 +3,25 @@ package io.diffrl4j.regularizers.nft;
 import io.diffrl4j.core.adapter.AdapterRoles;
 import io.diffrl4j.core.advantage.GroupRelativeAdvantage;
 import io.diffrl4j.core.flow.DiscreteNoiseLevels;
+import io.diffrl4j.core.flow.RolloutNoiseLevels;
 import io.diffrl4j.core.flow.TrainingNoiseLevels;
 import io.diffrl4j.core.method.Method;
+import io.diffrl4j.core.schedule.PolicyEma;
 import io.diffrl4j.core.objective.KlForm;
 import io.diffrl4j.core.objective.KlStrength;
 import io.diffrl4j.core.objective.ReferenceKl;
 import io.diffrl4j.core.objective.Regularizer;
 import io.diffrl4j.core.schedule.EmaDecay;
 import io.diffrl4j.core.schedule.EmaSchedule;
+import io.diffrl4j.core.sampling.SamplerStep;
+import io.diffrl4j.samplers.DpmSolverStep;
 import io.diffrl4j.samplers.SdeWindow;
 import io.diffrl4j.samplers.TrajectorySampler;
 import java.util.List;
 
 /**
- * The DiffusionNFT baseline as a {@link Method} (docs/ALGORITHMS.md 5): ODE rollouts drawn with the "old"
- * adapter set, group-relative advantages, the forward-process {@link DiffusionNftObjective}, a
+ * The DiffusionNFT baseline as a {@link Method} (docs/ALGORITHMS.md 5): deterministic rollouts (second-order
+ * DPM-Solver++, as the reference's {@code solver="dpm2"}) drawn with the "old" adapter set, group-relative advantages, the forward-process {@link DiffusionNftObjective}, a
  * velocity-MSE KL to the pretrained model at guidance 1, and the "old" set as an EMA of the policy
  * ({@code old <- d old + (1 - d) theta}, {@code d = min(0.001 step, 0.5)}) created as a snapshot of
  * the initial policy.
@@ -43,6 +47,7 @@ public final class DiffusionNft {
                 .optShift(config.shift())
                 .optGuidanceScale(config.guidanceScale())
                 .optWindow(SdeWindow.none())
+                .optOdeStep(config.odeStep())
                 .build();
         List<Regularizer> regularizers = config.klBeta() == 0 ? List.of()
                 : List.of(new ReferenceKl(null, 1.0, KlForm.CODE, KlStrength.constant(config.klBeta())));
@@ -51,10 +56,11 @@ public final class DiffusionNft {
                 sampler,
                 AdapterRoles.OLD,
                 new GroupRelativeAdvantage(config.globalStd(), config.advantageClip()),
-                new DiffusionNftObjective(config.betaNft(), config.noiseLevels(), AdapterRoles.OLD),
+                new DiffusionNftObjective(config.betaNft(), config.noiseLevels(), AdapterRoles.OLD, config.advantageMode()),
                 regularizers,
-                List.of(new EmaSchedule(AdapterRoles.OLD, config.oldDecay())),
-                List.of(AdapterRoles.OLD));
+                config.ema() ? List.of(new EmaSchedule(AdapterRoles.OLD, config.oldDecay()), PolicyEma.diffusionNft())
+                        : List.of(new EmaSchedule(AdapterRoles.OLD, config.oldDecay())),
+                config.ema() ? List.of(AdapterRoles.OLD, AdapterRoles.EMA) : List.of(AdapterRoles.OLD));
     }
 
     /**
@@ -68,20 +74,39 @@ public final class DiffusionNft {
         private final int steps;
         private final double shift;
         private final TrainingNoiseLevels noiseLevels;
+        private final double trainFraction;
+        private final SamplerStep odeStep;
+        private final AdvantageMode advantageMode;
         private final EmaDecay oldDecay;
         private final boolean globalStd;
         private final double advantageClip;
 
+        private final boolean ema;
+
         private Config(Builder b) {
+            this.ema = b.ema;
             this.betaNft = b.betaNft;
             this.klBeta = b.klBeta;
             this.guidanceScale = b.guidanceScale;
             this.steps = b.steps;
             this.shift = b.shift;
-            this.noiseLevels = b.noiseLevels;
+            this.trainFraction = b.trainFraction;
+            this.odeStep = b.odeStep;
+            this.advantageMode = b.advantageMode;
+            this.noiseLevels = b.noiseLevels != null ? b.noiseLevels
+                    : new RolloutNoiseLevels(b.steps, b.shift, b.trainFraction);
             this.oldDecay = b.oldDecay;
             this.globalStd = b.globalStd;
             this.advantageClip = b.advantageClip;
+        }
+
+        /**
+         * @return whether an evaluation/checkpoint EMA of the policy is kept in
+         *     {@link AdapterRoles#EMA} (default false; the reference's {@code train.ema = True}:
+         *     PolicyEma.diffusionNft())
+         */
+        public boolean ema() {
+            return ema;
         }
 
         /** @return a builder holding the paper's defaults */
@@ -114,7 +139,34 @@ public final class DiffusionNft {
             return shift;
         }
 
-        /** @return the training noise levels (default {@link DiscreteNoiseLevels}: 19 of 20 shifted levels) */
+        /**
+         * @return the rollout solver (default {@link DpmSolverStep#dpmSolverPlusPlus2()}, the
+         *     reference's {@code solver="dpm2"}: deterministic second-order multistep DPM-Solver++;
+         *     {@link io.diffrl4j.samplers.EulerStep} is the option)
+         */
+        public SamplerStep odeStep() {
+            return odeStep;
+        }
+
+        /** @return the reference's {@code adv_mode} (default {@link AdvantageMode#ALL}, as its configs) */
+        public AdvantageMode advantageMode() {
+            return advantageMode;
+        }
+
+        /**
+         * @return the share of the rollout's levels each sample trains on, {@code timestep_fraction}
+         *     (default 0.99: 9 of 10; GARDO's NFT config uses 1.0)
+         */
+        public double trainFraction() {
+            return trainFraction;
+        }
+
+        /**
+         * @return the training noise levels (default {@link RolloutNoiseLevels}: per sample a random
+         *     {@code floor(steps * trainFraction)} of the rollout's own {@code steps} levels, as the
+         *     reference's {@code randperm}; {@link DiscreteNoiseLevels} (19 of a separate 20-level grid,
+         *     the paper's description) is the option)
+         */
         public TrainingNoiseLevels noiseLevels() {
             return noiseLevels;
         }
@@ -141,12 +193,35 @@ public final class DiffusionNft {
             private double guidanceScale = 1.0;
             private int steps = 10;
             private double shift = 3.0;
-            private TrainingNoiseLevels noiseLevels = new DiscreteNoiseLevels();
+            private TrainingNoiseLevels noiseLevels;
+            private double trainFraction = 0.99;
+            private SamplerStep odeStep = DpmSolverStep.dpmSolverPlusPlus2();
+            private AdvantageMode advantageMode = AdvantageMode.ALL;
+
+            /**
+             * @param mode the reference's {@code adv_mode}
+             * @return this
+             */
+            public Builder optAdvantageMode(AdvantageMode mode) {
+                this.advantageMode = mode;
+                return this;
+            }
             private EmaDecay oldDecay = EmaDecay.diffusionNftOld();
             private boolean globalStd = true;
             private double advantageClip = DiffusionNftObjective.ADVANTAGE_SCALE;
 
+            private boolean ema;
+
             private Builder() {}
+
+            /**
+             * @param on keep an EMA of the policy in {@link AdapterRoles#EMA} for evaluation and checkpoints
+             * @return this
+             */
+            public Builder optEma(boolean on) {
+                this.ema = on;
+                return this;
+            }
 
             /**
              * @param betaNft {@code beta_nft}, finite and {@code > 0}
@@ -194,7 +269,27 @@ public final class DiffusionNft {
             }
 
             /**
-             * @param noiseLevels training noise levels
+             * @param step the deterministic rollout solver (default DPM-Solver++(2M))
+             * @return this
+             */
+            public Builder optOdeStep(SamplerStep step) {
+                this.odeStep = step;
+                return this;
+            }
+
+            /**
+             * @param trainFraction share of the rollout's levels trained per sample, in (0, 1]
+             *     (used by the default noise levels)
+             * @return this
+             */
+            public Builder optTrainFraction(double trainFraction) {
+                this.trainFraction = trainFraction;
+                return this;
+            }
+
+            /**
+             * @param noiseLevels training noise levels (default: {@link RolloutNoiseLevels} of the
+             *     rollout's steps, shift and train fraction)
              * @return this
              */
             public Builder optNoiseLevels(TrainingNoiseLevels noiseLevels) {
@@ -250,8 +345,17 @@ public final class DiffusionNft {
                 if (!(shift > 0) || Double.isInfinite(shift)) {
                     throw new IllegalArgumentException("shift must be finite and > 0, got " + shift);
                 }
-                if (noiseLevels == null || noiseLevels.levelsPerSample() < 1) {
-                    throw new IllegalArgumentException("noiseLevels must be non-null with at least one level per sample");
+                if (advantageMode == null) {
+                    throw new IllegalArgumentException("advantageMode must not be null");
+                }
+                if (odeStep == null || odeStep.isStochastic()) {
+                    throw new IllegalArgumentException("odeStep must be a deterministic step, got " + odeStep);
+                }
+                if (!(trainFraction > 0 && trainFraction <= 1)) {
+                    throw new IllegalArgumentException("trainFraction must be in (0, 1], got " + trainFraction);
+                }
+                if (noiseLevels != null && noiseLevels.levelsPerSample() < 1) {
+                    throw new IllegalArgumentException("noiseLevels must give at least one level per sample");
                 }
                 if (oldDecay == null) {
                     throw new IllegalArgumentException("oldDecay must not be null");

@@ -3,7 +3,7 @@ package io.diffrl4j.regularizers.nft;
 import io.diffrl4j.core.nn.ScalarMath;
 import ai.djl.ndarray.NDArray;
 import io.diffrl4j.core.adapter.AdapterRoles;
-import io.diffrl4j.core.flow.DiscreteNoiseLevels;
+import io.diffrl4j.core.flow.RolloutNoiseLevels;
 import io.diffrl4j.core.flow.FlowMatching;
 import io.diffrl4j.core.flow.TrainingNoiseLevels;
 import io.diffrl4j.core.model.AdaptedFlowModel;
@@ -78,13 +78,17 @@ public final class DiffusionNftObjective implements PolicyObjective {
     private final double beta;
     private final TrainingNoiseLevels noiseLevels;
     private final String oldSet;
+    private final AdvantageMode advantageMode;
 
     private MicroBatch cachedBatch;
     private double[][] cachedLevels;
 
-    /** DiffusionNFT's defaults: {@code beta_nft = 1}, {@link DiscreteNoiseLevels}, the {@code "old"} set. */
+    /**
+     * DiffusionNFT's defaults: {@code beta_nft = 1}, {@link RolloutNoiseLevels} of its 10-step shift-3
+     * rollouts (9 per sample), the {@code "old"} set.
+     */
     public DiffusionNftObjective() {
-        this(DEFAULT_BETA, new DiscreteNoiseLevels(), AdapterRoles.OLD);
+        this(DEFAULT_BETA, new RolloutNoiseLevels(10, 3.0, 0.99), AdapterRoles.OLD);
     }
 
     /**
@@ -93,6 +97,19 @@ public final class DiffusionNftObjective implements PolicyObjective {
      * @param oldSet the adapter set of the slowly moving "old" model
      */
     public DiffusionNftObjective(double beta, TrainingNoiseLevels noiseLevels, String oldSet) {
+        this(beta, noiseLevels, oldSet, AdvantageMode.ALL);
+    }
+
+    /**
+     * @param beta {@code beta_nft}, finite and {@code > 0}
+     * @param noiseLevels where on the noise axis each sample is trained
+     * @param oldSet the adapter set of the slowly moving "old" model
+     * @param advantageMode the reference's {@code adv_mode} applied to the clipped advantage
+     */
+    public DiffusionNftObjective(double beta, TrainingNoiseLevels noiseLevels, String oldSet, AdvantageMode advantageMode) {
+        if (advantageMode == null) {
+            throw new IllegalArgumentException("advantageMode must not be null");
+        }
         if (!(beta > 0) || Double.isInfinite(beta)) {
             throw new IllegalArgumentException("betaNft must be finite and > 0, got " + beta);
         }
@@ -109,6 +126,12 @@ public final class DiffusionNftObjective implements PolicyObjective {
         this.beta = beta;
         this.noiseLevels = noiseLevels;
         this.oldSet = oldSet;
+        this.advantageMode = advantageMode;
+    }
+
+    /** @return the {@code adv_mode} applied to the clipped advantage */
+    public AdvantageMode advantageMode() {
+        return advantageMode;
     }
 
     /** @return {@code beta_nft} */
@@ -151,7 +174,7 @@ public final class DiffusionNftObjective implements PolicyObjective {
         NDArray lossNeg = adaptiveLoss(FlowMatching.x0FromVelocity(xt, sigma, vNeg), x0);
 
         // Scalars enter as float: a float64 scalar times a 0-d float32 array would promote to float64.
-        NDArray r = ScalarMath.div(batch.advantages(), ADVANTAGE_SCALE * 2).add(0.5f).clip(0f, 1f);
+        NDArray r = ScalarMath.div(advantageMode.apply(batch.advantages()), ADVANTAGE_SCALE * 2).add(0.5f).clip(0f, 1f);
         NDArray perSample = r.mul(lossPos).add(r.neg().add(1f).mul(lossNeg));
         NDArray loss = ScalarMath.mul(perSample, ADVANTAGE_SCALE / beta).mean();
 

@@ -38,9 +38,13 @@ class CrdTest {
         assertEquals(ImplicitRewardForm.ADAPTIVE, c.implicitReward());
         assertEquals(CenteringScope.PROMPT, c.centering());
         assertEquals(MatchingLoss.MSE, c.loss());
-        assertInstanceOf(DiscreteNoiseLevels.class, c.noiseLevels());
-        assertEquals(19, c.noiseLevels().levelsPerSample(), "20 timesteps, range 0.99");
-        assertArrayEquals(new DiscreteNoiseLevels(20, 3.0, 0.99).levels(), ((DiscreteNoiseLevels) c.noiseLevels()).levels());
+        // The port's num_train_timesteps 20 stratified over the rollout's own 10 levels, shared by a group.
+        io.diffrl4j.core.flow.StratifiedRolloutNoiseLevels levels = assertInstanceOf(
+                io.diffrl4j.core.flow.StratifiedRolloutNoiseLevels.class, c.noiseLevels());
+        assertEquals(20, levels.levelsPerSample(), "num_train_timesteps 20");
+        assertTrue(levels.sharedWithinGroup());
+        assertArrayEquals(java.util.Arrays.copyOf(io.diffrl4j.core.flow.InferenceSchedule.of(10, 3.0).sigmas(), 10),
+                levels.levels());
         assertEquals(0.1, c.klBeta());
         assertEquals(1e-4, c.klFloor());
         assertEquals(4.5, c.klGuidance());
@@ -219,7 +223,6 @@ class CrdTest {
         assertMessage("implicitReward", () -> Crd.Config.builder().optImplicitReward(null).build());
         assertMessage("centering", () -> Crd.Config.builder().optCentering(null).build());
         assertMessage("loss", () -> Crd.Config.builder().optLoss(null).build());
-        assertMessage("noiseLevels", () -> Crd.Config.builder().optNoiseLevels(null).build());
         assertMessage("klBeta", () -> Crd.Config.builder().optKlBeta(-1).build());
         assertMessage("klFloor", () -> Crd.Config.builder().optKlFloor(0.5).build());
         assertMessage("klGuidance", () -> Crd.Config.builder().optKlGuidance(Double.NaN).build());
@@ -239,5 +242,68 @@ class CrdTest {
     private static void assertMessage(String field, org.junit.jupiter.api.function.Executable build) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, build);
         assertTrue(e.getMessage().contains(field), "message names " + field + ": " + e.getMessage());
+    }
+
+    @Test
+    void theImagesOfAGroupShareTheirPassLevels() {
+        // The port draws one timestep per pass for the whole batch; here every image of a group gets the
+        // same row, also with strata wide enough for the draw to be random (4 passes).
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+            int[] rows = {0, 1, 2, 3, 4, 5};
+            io.diffrl4j.core.objective.MicroBatch mb = new io.diffrl4j.core.objective.MicroBatch(m, rows, 3,
+                    m.zeros(new ai.djl.ndarray.types.Shape(6, 2)), List.of(), io.diffrl4j.core.model.Conditioning.none(6),
+                    null, m.zeros(new ai.djl.ndarray.types.Shape(6)), null, null,
+                    new io.diffrl4j.core.objective.TrainingProgress(0, 0), new io.diffrl4j.core.flow.SeededNoise(3));
+            double[][] shared = mb.rowLevels(new io.diffrl4j.core.flow.StratifiedRolloutNoiseLevels(4, 10, 3.0, 0.99), 7);
+            for (int i = 0; i < 6; i++) {
+                assertArrayEquals(shared[3 * (i / 3)], shared[i], 0.0, "row " + i);
+            }
+            double[][] own = mb.rowLevels(new DiscreteNoiseLevels(), 7);
+            assertTrue(!java.util.Arrays.equals(own[0], own[1]), "per-image permutations differ");
+        }
+    }
+
+    @Test
+    void advantagesDivideByTheStdFlooredAt1e6AsFlowFactory() {
+        // Rewards {0, 1, 0, 1} in groups of 2: global std 0.5. Flow-Factory: (r - mean) / max(0.5, 1e-6) = +-1
+        // exactly; Flow-GRPO's (r - mean) / (0.5 + 1e-4) = +-0.99980004.
+        double[] r = {0, 1, 0, 1};
+        io.diffrl4j.core.reward.RewardBatch rewards = new io.diffrl4j.core.reward.RewardBatch("r", Map.of("r", r), null,
+                java.util.Collections.nCopies(4, io.diffrl4j.core.reward.Prompt.of("p")), 2);
+        double[] crd = Crd.defaults().advantages().estimate(rewards);
+        assertArrayEquals(new double[] {-1, 1, -1, 1}, crd, 1e-12);
+        double[] grpo = io.diffrl4j.regularizers.flowgrpo.FlowGrpo.defaults().advantages().estimate(rewards);
+        assertEquals(0.5 / 0.5001, grpo[1], 1e-12);
+    }
+
+    @Test
+    void useOldForLossFalseComparesWithThePretrainedModel() {
+        assertTrue(Crd.Config.builder().build().useOldForLoss());
+        assertEquals(io.diffrl4j.core.adapter.AdapterRoles.OLD, ((CrdObjective) Crd.defaults().objective()).oldSet());
+        CrdObjective pretrained = (CrdObjective) Crd.defaults(Crd.Config.builder().optUseOldForLoss(false).build()).objective();
+        assertEquals(null, pretrained.oldSet());
+    }
+
+    @Test
+    void weightTempCentresInTwoDirectionsAsThePort() {
+        // By hand from _compute_crd_loss (MSE, beta 1, one group): r~ = {0.5, 0.7, 0.2}, rho = {0.1, -0.2, 0.3};
+        // L = 5 (mean((Pc+ - Rc+)^2) + mean((Pc- - Rc-)^2)) / 2 with the softmax-weighted centres.
+        // T = 0.5: p+ = softmax(r~ / 0.5), p- = softmax(-r~ / 0.5) -> 0.96142796509;
+        // T = 0: p+ = softmax(r~) over r~ > 0 (all), p- uniform (no r~ < 0) -> 0.84978404527;
+        // T < 0: plain means -> 0.83333333333.
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+            ai.djl.ndarray.NDArray rTilde = m.create(new float[] {0.5f, 0.7f, 0.2f});
+            ai.djl.ndarray.NDArray rho = m.create(new float[] {0.1f, -0.2f, 0.3f});
+            double[] temps = {0.5, 0.0, -1.0};
+            double[] expected = {0.9614279650929303, 0.8497840452727228, 0.8333333333333333};
+            for (int k = 0; k < temps.length; k++) {
+                double got = CenteredRewardMatching.loss(rho, rTilde, 3, 1.0, CenteringScope.PROMPT, MatchingLoss.MSE,
+                        temps[k]).getFloat();
+                assertEquals(expected[k], got, 1e-6, "T = " + temps[k]);
+            }
+        }
+        assertEquals(-1.0, Crd.Config.builder().build().weightTemp());
+        assertEquals(0.5, ((CrdObjective) Crd.defaults(Crd.Config.builder().optWeightTemp(0.5).build()).objective())
+                .weightTemp());
     }
 }

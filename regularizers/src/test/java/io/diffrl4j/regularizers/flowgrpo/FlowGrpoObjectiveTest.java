@@ -2,6 +2,7 @@ package io.diffrl4j.regularizers.flowgrpo;
 
 import static io.diffrl4j.regularizers.flowgrpo.ToyTraining.B;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -87,10 +88,13 @@ class FlowGrpoObjectiveTest {
         }
     }
 
-    @Test
-    void guidanceStopsTheGradientThroughTheUnconditionalHalf() {
-        // The toy ignores its conditioning, so v_cond == v_uncond and rollouts at w = 4.5 equal those at
-        // w = 1; with sg(v_uncond) the gradient flows through w v_cond only: it is w times larger.
+    /**
+     * The toy ignores its conditioning, so v_cond == v_uncond and rollouts at w = 4.5 equal those at
+     * w = 1. By hand: d/dtheta [u + w (c - u)] = (1 - w) du + w dc, which is dv when u = c; with u a
+     * constant it is w dc. So the reference form (no detach, the default) gives exactly the w = 1
+     * gradient, and the detached form 4.5 times it.
+     */
+    private static void assertGuidedGradientScale(boolean detach, double expectedFactor) {
         try (NDManager m = NDManager.newBaseManager(); ToyFlowModel model = ToyTraining.model(m)) {
             AdapterSet policy = model.adapters().create(AdapterRoles.POLICY, true, new io.diffrl4j.core.flow.SeededNoise(11));
             ToyTraining.perturb(policy, 12, 0.3);
@@ -99,19 +103,32 @@ class FlowGrpoObjectiveTest {
             TrajectorySampler plain = sampler(1.0);
             MicroBatch mbGuided = ToyTraining.batch(m, guided, ToyTraining.rollout(m, guided, model, 21), ADVANTAGES);
             MicroBatch mbPlain = ToyTraining.batch(m, plain, ToyTraining.rollout(m, plain, model, 21), ADVANTAGES);
-            FlowGrpoObjective objective = new FlowGrpoObjective(plain.schedule());
+            FlowGrpoObjective objective = new FlowGrpoObjective(plain.schedule(), FlowGrpoObjective.DEFAULT_CLIP_RANGE, detach);
             for (int j = 0; j < 3; j++) {
                 StepMetrics metrics = new StepMetrics();
                 List<float[]> g45 = objectiveGradient(objective, mbGuided, j, model, policy, metrics);
                 List<float[]> g1 = objectiveGradient(objective, mbPlain, j, model, policy, new StepMetrics());
                 Map<String, Double> means = metrics.means();
                 assertEquals(0.0, means.get("clip_fraction"), 0.0, "ratio " + means.get("ratio_mean"));
-                double scale = 4.5 * ToyTraining.maxAbs(g1);
-                double diff = ToyTraining.maxAbsDiff(g45, g1, 4.5);
-                assertTrue(diff <= 1e-4 * scale, "pass " + j + ": |g(4.5) - 4.5 g(1)| = " + diff + " vs " + scale);
+                double scale = expectedFactor * ToyTraining.maxAbs(g1);
+                double diff = ToyTraining.maxAbsDiff(g45, g1, expectedFactor);
+                assertTrue(diff <= 1e-4 * scale, "pass " + j + ": |g(4.5) - " + expectedFactor + " g(1)| = " + diff
+                        + " vs " + scale);
                 assertEquals(1.0, means.get("ratio_mean"), 1e-6);
             }
         }
+    }
+
+    @Test
+    void guidanceCarriesTheGradientThroughBothHalvesByDefault() {
+        assertFalse(new FlowGrpoObjective(sampler(1.0).schedule()).detachUnconditional());
+        assertFalse(FlowGrpo.Config.builder().build().detachUnconditional());
+        assertGuidedGradientScale(false, 1.0);
+    }
+
+    @Test
+    void theDetachedOptionStopsTheGradientThroughTheUnconditionalHalf() {
+        assertGuidedGradientScale(true, 4.5);
     }
 
     @Test

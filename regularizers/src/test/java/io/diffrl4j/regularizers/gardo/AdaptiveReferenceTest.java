@@ -106,14 +106,14 @@ class AdaptiveReferenceTest {
             perturb(adapters.get(AdapterRoles.POLICY), 12);
             assertTrue(referenceKl(m, model) > 1e-6, "the policy moved away from the reference");
 
-            schedule.afterStep(adapters, at(0), Map.of("kl", 2e-4, "loss", 1.0));
-            schedule.afterStep(adapters, at(0), Map.of("kl", 3e-4));
+            schedule.afterStep(adapters, at(0), Map.of("kl_gated", 2e-4, "loss", 1.0));
+            schedule.afterStep(adapters, at(0), Map.of("kl_gated", 3e-4));
             schedule.beforeEpoch(adapters, at(1));
             assertFalse(sameWeights(adapters), "kl <= 3e-4 keeps the reference");
             assertEquals(0, schedule.renewals());
 
-            schedule.afterStep(adapters, at(1), Map.of("kl", 3.1e-4));
-            schedule.afterStep(adapters, at(1), Map.of("kl", 1e-5));
+            schedule.afterStep(adapters, at(1), Map.of("kl_gated", 3.1e-4));
+            schedule.afterStep(adapters, at(1), Map.of("kl_gated", 1e-5));
             assertTrue(schedule.renewalDue(), "any step above the threshold makes a renewal due");
             assertFalse(sameWeights(adapters), "renewal waits for the next epoch");
             schedule.beforeEpoch(adapters, at(2));
@@ -134,17 +134,44 @@ class AdaptiveReferenceTest {
     }
 
     @Test
+    void theGatedKlDecidesTheRenewalAsInTheReferenceCode() {
+        // GARDO's scripts compare the gated KL (info["kl_loss"], reduced_log_info["kl_div_loss"]) with
+        // the threshold: an ungated mean above 3e-4 with a gated one below it renews nothing.
+        try (NDManager m = NDManager.newBaseManager(); ToyFlowModel model = model(m)) {
+            Adapters adapters = model.adapters();
+            AdaptiveReferenceConfig config = AdaptiveReferenceConfig.flowGrpo().build();
+            assertEquals("kl_gated", config.metric());
+            assertEquals("kl_gated", AdaptiveReferenceConfig.diffusionNft().build().metric());
+            AdaptiveReference schedule = new AdaptiveReference(config);
+            schedule.afterStep(adapters, at(0), Map.of("kl", 2e-3, "kl_gated", 1e-4));
+            assertFalse(schedule.renewalDue());
+            schedule.afterStep(adapters, at(0), Map.of("kl", 1e-4, "kl_gated", 4e-4));
+            assertTrue(schedule.renewalDue());
+            assertEquals("kl", config.withMetric("kl").metric());
+            assertEquals(config.klThreshold(), config.withMetric("kl").klThreshold(), 0.0);
+        }
+        // With the gate off there is no gated KL: GARDO compares the plain one.
+        for (boolean gate : new boolean[] {true, false}) {
+            io.diffrl4j.core.method.Method method = Gardo.onFlowGrpo(
+                    GardoConfig.forFlowGrpo().optDiversity(false).optGate(gate).build());
+            AdaptiveReference renewal = method.schedules().stream().filter(AdaptiveReference.class::isInstance)
+                    .map(AdaptiveReference.class::cast).findFirst().orElseThrow();
+            assertEquals(gate ? "kl_gated" : "kl", renewal.config().metric());
+        }
+    }
+
+    @Test
     void renewsAfterMoreThanMaxEpochsAndNeverAtEpochZero() {
         try (NDManager m = NDManager.newBaseManager(); ToyFlowModel model = model(m)) {
             Adapters adapters = model.adapters();
             AdaptiveReference schedule = new AdaptiveReference(AdaptiveReferenceConfig.flowGrpo().build());
-            schedule.afterStep(adapters, at(0), Map.of("kl", 1.0));
+            schedule.afterStep(adapters, at(0), Map.of("kl_gated", 1.0));
             perturb(adapters.get(AdapterRoles.POLICY), 12);
             schedule.beforeEpoch(adapters, at(0));
             assertFalse(sameWeights(adapters), "epoch 0 never renews");
             schedule.restore(Map.of());
             for (int epoch = 1; epoch <= 15; epoch++) {
-                schedule.afterStep(adapters, at(epoch - 1), Map.of("kl", 1e-4));
+                schedule.afterStep(adapters, at(epoch - 1), Map.of("kl_gated", 1e-4));
                 schedule.beforeEpoch(adapters, at(epoch));
                 assertFalse(sameWeights(adapters), "epoch " + epoch);
             }
@@ -162,45 +189,47 @@ class AdaptiveReferenceTest {
     }
 
     @Test
-    void diffusionNftThresholdAdaptsAtRenewals() {
+    void diffusionNftThresholdAdaptsAtRenewalsAsTheReferenceCode() {
+        // By hand from train_sd3_nft_gardo.py, thres = 0.15 at the start:
+        //   gap > 15: thres = max(thres - 0.01, 0.1);  gap < 5: thres = min(thres + 0.01, 0.05)
         try (NDManager m = NDManager.newBaseManager(); ToyFlowModel model = model(m)) {
             Adapters adapters = model.adapters();
             AdaptiveReference schedule = new AdaptiveReference(AdaptiveReferenceConfig.diffusionNft().build());
             assertEquals(0.15, schedule.threshold(), 0.0);
-            schedule.afterStep(adapters, at(3), Map.of("kl", 0.15));
+            schedule.afterStep(adapters, at(3), Map.of("kl_gated", 0.15));
             schedule.beforeEpoch(adapters, at(4));
             assertEquals(0, schedule.renewals(), "0.15 is not above 0.15");
             schedule.beforeEpoch(adapters, at(16));
             assertEquals(1, schedule.renewals());
-            assertEquals(0.14, schedule.threshold(), 1e-12, "a renewal after > 15 epochs lowers it");
-            schedule.afterStep(adapters, at(16), Map.of("kl", 0.145));
+            assertEquals(0.14, schedule.threshold(), 1e-12, "max(0.15 - 0.01, 0.1)");
+            schedule.afterStep(adapters, at(16), Map.of("kl_gated", 0.145));
             schedule.beforeEpoch(adapters, at(18));
-            assertEquals(0.15, schedule.threshold(), 1e-12, "a renewal within < 5 epochs raises it");
-            schedule.afterStep(adapters, at(18), Map.of("kl", 0.2));
-            schedule.beforeEpoch(adapters, at(23));
-            assertEquals(0.15, schedule.threshold(), 1e-12, "5 epochs: neither short nor long");
-            int epoch = 23;
-            for (int i = 0; i < 8; i++) {
-                epoch += 16;
-                schedule.beforeEpoch(adapters, at(epoch));
-            }
-            assertEquals(0.1, schedule.threshold(), 1e-12, "floored at 0.1");
+            assertEquals(0.05, schedule.threshold(), 1e-12, "min(0.14 + 0.01, 0.05): a quick renewal lowers it");
+            schedule.afterStep(adapters, at(18), Map.of("kl_gated", 0.06));
+            schedule.beforeEpoch(adapters, at(20));
+            assertEquals(0.05, schedule.threshold(), 1e-12, "min(0.06, 0.05)");
+            schedule.afterStep(adapters, at(20), Map.of("kl_gated", 0.2));
+            schedule.beforeEpoch(adapters, at(25));
+            assertEquals(0.05, schedule.threshold(), 1e-12, "5 epochs: neither short nor long");
+            schedule.beforeEpoch(adapters, at(41));
+            assertEquals(0.1, schedule.threshold(), 1e-12, "max(0.05 - 0.01, 0.1): a slow renewal raises it to the floor");
 
+            // The paper's reading, as an option: a quick renewal raises the threshold without a cap.
+            AdaptiveReference paper = new AdaptiveReference(AdaptiveReferenceConfig.diffusionNft()
+                    .optThresholdIncrease(0.01, Double.POSITIVE_INFINITY).build());
+            for (int e = 1; e <= 3; e++) {
+                paper.afterStep(adapters, at(e - 1), Map.of("kl_gated", 1.0));
+                paper.beforeEpoch(adapters, at(e));
+            }
+            assertEquals(3, paper.renewals());
+            assertEquals(0.18, paper.threshold(), 1e-12);
             AdaptiveReference capped = new AdaptiveReference(AdaptiveReferenceConfig.diffusionNft()
                     .optThresholdIncrease(0.01, 0.16).build());
             for (int e = 1; e <= 3; e++) {
-                capped.afterStep(adapters, at(e - 1), Map.of("kl", 1.0));
+                capped.afterStep(adapters, at(e - 1), Map.of("kl_gated", 1.0));
                 capped.beforeEpoch(adapters, at(e));
             }
-            assertEquals(3, capped.renewals());
             assertEquals(0.16, capped.threshold(), 1e-12, "capped at the ceiling");
-
-            // The official code's cap of 0.05 (below its floor) is expressible: a quick renewal sets 0.05.
-            AdaptiveReference official = new AdaptiveReference(AdaptiveReferenceConfig.diffusionNft()
-                    .optThresholdIncrease(0.01, 0.05).build());
-            official.afterStep(adapters, at(0), Map.of("kl", 1.0));
-            official.beforeEpoch(adapters, at(1));
-            assertEquals(0.05, official.threshold(), 1e-12);
         }
     }
 
@@ -210,7 +239,7 @@ class AdaptiveReferenceTest {
             Adapters adapters = model.adapters();
             AdaptiveReference a = new AdaptiveReference(AdaptiveReferenceConfig.diffusionNft().build());
             a.beforeEpoch(adapters, at(16));
-            a.afterStep(adapters, at(16), Map.of("kl", 0.5));
+            a.afterStep(adapters, at(16), Map.of("kl_gated", 0.5));
             AdaptiveReference b = new AdaptiveReference(AdaptiveReferenceConfig.diffusionNft().build());
             b.restore(a.state());
             assertEquals(a.state(), b.state());
@@ -220,7 +249,7 @@ class AdaptiveReferenceTest {
             a.beforeEpoch(adapters, at(17));
             b.beforeEpoch(adapters, at(17));
             assertEquals(a.state(), b.state());
-            assertArrayEquals(new double[] {0.15, 17, 0, 2}, new double[] {b.threshold(), b.lastRenewal(),
+            assertArrayEquals(new double[] {0.05, 17, 0, 2}, new double[] {b.threshold(), b.lastRenewal(),
                     b.renewalDue() ? 1 : 0, b.renewals()}, 1e-12);
             assertThrows(IllegalArgumentException.class, () -> b.restore(Map.of("threshold", 0.1)));
         }

@@ -1,6 +1,7 @@
 package io.diffrl4j.regularizers.gardo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -39,7 +40,11 @@ class GatedKlTest {
         private final boolean[] pattern;
 
         FixedGate(boolean... pattern) {
-            super("reference", null, KlForm.CODE, KlStrength.constant(BETA), GateConfig.builder().build());
+            this(false, pattern);
+        }
+
+        FixedGate(boolean allWhenNone, boolean[] pattern) {
+            super("reference", null, KlForm.CODE, KlStrength.constant(BETA), GateConfig.builder().build(), allWhenNone);
             this.pattern = pattern;
         }
 
@@ -178,6 +183,26 @@ class GatedKlTest {
         assertEquals(0.0, means.get("kl_gated"), 0.0);
         assertEquals(0.0, means.get("gate_fraction"), 0.0);
         assertTrue(means.get("kl") > 0, "the ungated KL is still reported: " + means);
+    }
+
+    @Test
+    void onDiffusionNftAMicroBatchWithNothingGatedGetsThePlainKl() {
+        // GARDO's NFT script: if no sample of the micro-batch is gated, kl = mean over all samples.
+        // Rows 3 and 4 are ungated, so the loss is beta (kl_3 + kl_4) / 2; row 5 is gated, so the
+        // micro-batch {4, 5} is reduced over row 5 alone.
+        FixedGate gate = new FixedGate(true, new boolean[] {true, false, true, false, false, true});
+        gate.onEpochScored(RewardTables.batch(), new TrainingProgress(0, 0));
+        assertTrue(gate.klOnAllWhenNoneGated());
+        StepMetrics metrics = new StepMetrics(OWNER);
+        double[][] none = lossAndGradient(gate, new int[] {3, 4}, metrics);
+        double kl3 = hostKl(policyValues(), refValues(), 3);
+        double kl4 = hostKl(policyValues(), refValues(), 4);
+        assertEquals(BETA * (kl3 + kl4) / 2, none[0][0], 1e-6 * BETA * kl3);
+        assertEquals((kl3 + kl4) / 2, metrics.means().get("kl_gated"), 1e-6 * kl3);
+        double[][] some = lossAndGradient(gate, new int[] {4, 5}, new StepMetrics());
+        assertEquals(BETA * hostKl(policyValues(), refValues(), 5), some[0][0], 1e-6 * BETA * kl3);
+        assertTrue(GardoConfig.forDiffusionNft().optDiversity(false).build().klOnAllWhenNoneGated());
+        assertFalse(GardoConfig.forFlowGrpo().optDiversity(false).build().klOnAllWhenNoneGated());
     }
 
     @Test

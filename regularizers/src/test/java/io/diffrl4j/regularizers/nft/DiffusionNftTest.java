@@ -81,8 +81,11 @@ class DiffusionNftTest {
         assertEquals(EmaDecay.diffusionNftOld(), c.oldDecay());
         assertTrue(c.globalStd());
         assertEquals(5.0, c.advantageClip());
-        DiscreteNoiseLevels levels = assertInstanceOf(DiscreteNoiseLevels.class, c.noiseLevels());
-        assertEquals(19, levels.levelsPerSample());
+        // The reference's randperm of the rollout's own 10 levels, first int(10 * 0.99) = 9.
+        assertEquals(0.99, c.trainFraction());
+        io.diffrl4j.core.flow.RolloutNoiseLevels levels = assertInstanceOf(io.diffrl4j.core.flow.RolloutNoiseLevels.class,
+                c.noiseLevels());
+        assertEquals(9, levels.levelsPerSample());
         assertEquals(1.0, levels.levels()[0]);
     }
 
@@ -94,12 +97,20 @@ class DiffusionNftTest {
         assertEquals(List.of(AdapterRoles.OLD), method.snapshots());
         TrajectorySampler sampler = assertInstanceOf(TrajectorySampler.class, method.sampler());
         assertEquals(1.0, sampler.guidanceScale());
+        // The reference samples with solver="dpm2": second-order multistep DPM-Solver++.
+        io.diffrl4j.samplers.DpmSolverStep solver = assertInstanceOf(io.diffrl4j.samplers.DpmSolverStep.class,
+                sampler.odeStep());
+        assertEquals(2, solver.order());
+        assertEquals(io.diffrl4j.samplers.DpmSolverForm.DATA, solver.form());
+        assertInstanceOf(io.diffrl4j.samplers.EulerStep.class, DiffusionNft.defaults(DiffusionNft.Config.builder()
+                .optOdeStep(new io.diffrl4j.samplers.EulerStep()).build()).sampler() instanceof TrajectorySampler t
+                ? t.odeStep() : null);
         assertEquals(10, sampler.schedule().steps());
         assertEquals(3.0, sampler.schedule().shift());
         DiffusionNftObjective objective = assertInstanceOf(DiffusionNftObjective.class, method.objective());
         assertEquals(1.0, objective.beta());
         assertEquals(AdapterRoles.OLD, objective.oldSet());
-        assertEquals(19, objective.noiseLevels().levelsPerSample());
+        assertEquals(9, objective.noiseLevels().levelsPerSample());
         assertInstanceOf(GroupRelativeAdvantage.class, method.advantages());
         double[] r = {0, 1, 0, 10};
         RewardBatch rewards = new RewardBatch("r", Map.of("r", r), null,
@@ -173,7 +184,7 @@ class DiffusionNftTest {
         assertBad("guidanceScale", b -> b.optGuidanceScale(-1));
         assertBad("steps", b -> b.optSteps(0));
         assertBad("shift", b -> b.optShift(0));
-        assertBad("noiseLevels", b -> b.optNoiseLevels(null));
+        assertBad("trainFraction", b -> b.optTrainFraction(0));
         assertBad("oldDecay", b -> b.optOldDecay(null));
         assertBad("advantageClip", b -> b.optAdvantageClip(Double.POSITIVE_INFINITY));
     }
@@ -183,5 +194,39 @@ class DiffusionNftTest {
         change.accept(b);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, b::build);
         assertTrue(e.getMessage().startsWith(field + " "), "message should name " + field + ": " + e.getMessage());
+    }
+
+    @Test
+    void trainsOnTheRolloutsOwnLevelsAsTheReferenceRandperm() {
+        // train_nft_sd3.py: randperm of the rollout's 10 timesteps per sample, first int(10 * 0.99) = 9;
+        // GARDO's NFT config: timestep_fraction 1.0, all 10.
+        DiffusionNftObjective nft = (DiffusionNftObjective) DiffusionNft.defaults().objective();
+        org.junit.jupiter.api.Assertions.assertInstanceOf(io.diffrl4j.core.flow.RolloutNoiseLevels.class, nft.noiseLevels());
+        org.junit.jupiter.api.Assertions.assertEquals(9, nft.noiseLevels().levelsPerSample());
+        double[] levels = ((io.diffrl4j.core.flow.RolloutNoiseLevels) nft.noiseLevels()).levels();
+        org.junit.jupiter.api.Assertions.assertArrayEquals(
+                io.diffrl4j.core.flow.InferenceSchedule.of(10, 3.0).sigmas(), java.util.Arrays.copyOf(levels, 11), 0.0,
+                "the rollout's 10 levels (then the final 0 of the schedule, padded)");
+        DiffusionNftObjective gardo = (DiffusionNftObjective) io.diffrl4j.regularizers.gardo.Gardo.onDiffusionNft(
+                io.diffrl4j.regularizers.gardo.GardoConfig.forDiffusionNft().optDiversity(false).build()).objective();
+        org.junit.jupiter.api.Assertions.assertEquals(10, gardo.noiseLevels().levelsPerSample());
+    }
+
+    @Test
+    void advantageModesAreTheReferences() {
+        // By hand from train_nft_sd3.py on clipped advantages {2, -3, 0, 5}:
+        // positive_only clamp(0, 5); negative_only clamp(-5, 0); one_only A > 0; binary sign.
+        float[] a = {2f, -3f, 0f, 5f};
+        float[][] expected = {{2f, -3f, 0f, 5f}, {2f, 0f, 0f, 5f}, {0f, -3f, 0f, 0f}, {1f, 0f, 0f, 1f}, {1f, -1f, 0f, 1f}};
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+            for (AdvantageMode mode : AdvantageMode.values()) {
+                org.junit.jupiter.api.Assertions.assertArrayEquals(expected[mode.ordinal()],
+                        mode.apply(m.create(a)).toFloatArray(), 0f, mode.name());
+            }
+        }
+        assertEquals(AdvantageMode.ALL, DiffusionNft.Config.builder().build().advantageMode());
+        DiffusionNftObjective o = (DiffusionNftObjective) DiffusionNft.defaults(DiffusionNft.Config.builder()
+                .optAdvantageMode(AdvantageMode.BINARY).build()).objective();
+        assertEquals(AdvantageMode.BINARY, o.advantageMode());
     }
 }

@@ -1,0 +1,67 @@
+package io.diffrl4j.regularizers;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.diffrl4j.core.adapter.AdapterRoles;
+import io.diffrl4j.core.adapter.AdapterSet;
+import io.diffrl4j.core.flow.SeededNoise;
+import io.diffrl4j.core.method.Method;
+import io.diffrl4j.core.objective.TrainingProgress;
+import io.diffrl4j.core.schedule.PolicyEma;
+import io.diffrl4j.core.testing.ToyFlowModel;
+import io.diffrl4j.regularizers.flowgrpo.FlowGrpo;
+import io.diffrl4j.regularizers.nft.DiffusionNft;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The reference's EMAModuleWrapper: d = min((1 + n) / (10 + n), 0.9), update when (n + 1) % interval == 0. */
+class PolicyEmaTest {
+    @Test
+    void decayAndIntervalAreTheReferences() {
+        PolicyEma grpo = PolicyEma.flowGrpo();
+        assertEquals(8.0 / 17.0, grpo.decayAt(7), 1e-15, "(1 + 7) / (10 + 7)");
+        assertEquals(0.9, grpo.decayAt(100), 0.0, "min(101 / 110, 0.9)");
+        assertEquals(0.9, grpo.decayAt(81), 0.0, "82 / 91 = 0.9011 -> 0.9");
+        assertEquals(80.0 / 89.0, grpo.decayAt(79), 1e-15);
+        assertTrue(grpo.updatesAt(7) && grpo.updatesAt(15));
+        assertFalse(grpo.updatesAt(8) || grpo.updatesAt(0));
+        assertTrue(PolicyEma.diffusionNft().updatesAt(0) && PolicyEma.diffusionNft().updatesAt(1));
+    }
+
+    @Test
+    void afterAQualifyingStepTheEmaIsTheBlend() {
+        try (NDManager m = NDManager.newBaseManager(); ToyFlowModel model = new ToyFlowModel(m, 3, 0.5, 0.8, 2, 7)) {
+            AdapterSet policy = model.adapters().create(AdapterRoles.POLICY, true, new SeededNoise(11));
+            AdapterSet ema = model.adapters().copyOf(AdapterRoles.EMA, policy, false);
+            float[] before = ema.parameters().get(0).toFloatArray();
+            NDArray p0 = policy.parameters().get(0);
+            p0.addi(new SeededNoise(3).normal(m, p0.getShape()));
+            float[] moved = p0.toFloatArray();
+            PolicyEma schedule = PolicyEma.flowGrpo();
+            schedule.afterStep(model.adapters(), new TrainingProgress(0, 6), Map.of());
+            assertEquals(before[0], ema.parameters().get(0).toFloatArray()[0], 0f, "step 6: (6 + 1) % 8 != 0");
+            schedule.afterStep(model.adapters(), new TrainingProgress(0, 7), Map.of());
+            double d = 8.0 / 17.0;
+            float[] after = ema.parameters().get(0).toFloatArray();
+            for (int i = 0; i < after.length; i++) {
+                assertEquals(d * before[i] + (1 - d) * moved[i], after[i], 1e-6, "element " + i);
+            }
+        }
+    }
+
+    @Test
+    void methodsKeepTheEmaWhenAsked() {
+        assertEquals(List.of(), FlowGrpo.defaults().snapshots());
+        Method grpo = FlowGrpo.defaults(FlowGrpo.Config.builder().optEma(true).build());
+        assertEquals(List.of(AdapterRoles.EMA), grpo.snapshots());
+        assertTrue(grpo.schedules().get(0) instanceof PolicyEma);
+        Method nft = DiffusionNft.defaults(DiffusionNft.Config.builder().optEma(true).build());
+        assertEquals(List.of(AdapterRoles.OLD, AdapterRoles.EMA), nft.snapshots());
+        assertEquals(2, nft.schedules().size());
+    }
+}
