@@ -6,7 +6,7 @@ import io.diffrl4j.regularizers.crd.Crd;
 import io.diffrl4j.regularizers.flowgrpo.FlowGrpo;
 import io.diffrl4j.regularizers.gardo.Gardo;
 import io.diffrl4j.regularizers.gardo.GardoConfig;
-import io.diffrl4j.regularizers.nft.DiffusionNft;
+import io.diffrl4j.regularizers.nft.DiffusionNftRecipe;
 import io.diffrl4j.samplers.EulerStep;
 import io.diffrl4j.samplers.SdeWindow;
 import io.diffrl4j.samplers.TrajectorySampler;
@@ -15,7 +15,8 @@ import io.diffrl4j.samplers.TrajectorySampler;
  * The methods of {@code sd35-finetune} with the library's defaults, which are the papers'
  * SD3.5-Medium settings (10 sampling steps, shift 3; CFG 4.5 for the Flow-GRPO family, 1 for
  * DiffusionNFT and CRD; Flow-GRPO's beta 0.04 for {@code flow-grpo-kl}, none for {@code flow-grpo};
- * GARDO's beta 0.07 on Flow-GRPO).
+ * GARDO's beta 0.07 on Flow-GRPO; DiffusionNFT's per-reward recipe of its reference configs,
+ * {@link DiffusionNftRecipe}).
  */
 public final class Sd35Methods {
     private Sd35Methods() {}
@@ -23,16 +24,17 @@ public final class Sd35Methods {
     /**
      * @param name one of {@link Sd35Options#METHODS}
      * @param embedder image features for GARDO's diversity shaping, or null to switch it off
+     * @param reward the reward spec trained on (DiffusionNFT's recipe depends on it)
      * @return the method
      */
-    public static Method named(String name, ImageEmbedder embedder) {
+    public static Method named(String name, ImageEmbedder embedder, String reward) {
         return switch (name) {
             case "flow-grpo" -> FlowGrpo.defaults(FlowGrpo.Config.builder().optBeta(0).build());
             case "flow-grpo-kl" -> FlowGrpo.defaults();
             case "gardo" -> Gardo.onFlowGrpo(embedder == null
                     ? GardoConfig.forFlowGrpo().optDiversity(false).build()
                     : GardoConfig.forFlowGrpo().optEmbedder(embedder).build());
-            case "diffusion-nft" -> DiffusionNft.defaults();
+            case "diffusion-nft" -> DiffusionNftRecipe.forReward(reward).method();
             case "crd" -> Crd.defaults();
             default -> throw new IllegalArgumentException("unknown method '" + name + "'; choose one of " + Sd35Options.METHODS);
         };

@@ -8,6 +8,7 @@ import io.diffrl4j.examples.cli.CommandLine;
 import io.diffrl4j.examples.cli.Option;
 import io.diffrl4j.examples.cli.OutputFolder;
 import io.diffrl4j.examples.cli.UsageException;
+import io.diffrl4j.regularizers.nft.DiffusionNftRecipe;
 import io.diffrl4j.rewards.registry.RewardRegistry;
 import io.diffrl4j.rewards.registry.RewardSpec;
 import java.io.IOException;
@@ -144,7 +145,8 @@ public record Sd35Options(Path model, String method, String reward, String auxil
                         Option.value("resolution", "PX", "image side in pixels, a multiple of 16", "512"),
                         Option.value("prompts-per-epoch", "N", "prompts sampled per epoch", "48"),
                         Option.value("group-size", "G", "images per prompt, >= 2 (advantages compare them)", "24"),
-                        Option.value("optimizer-steps", "N", "optimizer steps per epoch", "2"),
+                        Option.value("optimizer-steps", "N", "optimizer steps per epoch (DiffusionNFT: 1 for GenEval and PickScore, "
+                                + "2 for OCR, as its reference configs)", "2"),
                         Option.value("images-per-micro-batch", "N", "images per forward/backward pass (bounds memory)", "8"),
                         Option.value("sampling-prompts", "N", "prompts sampled together, their images in one batch", "1"),
                         Option.value("lr", "LR", "AdamW's learning rate on the LoRA", "3e-4"),
@@ -233,9 +235,12 @@ public record Sd35Options(Path model, String method, String reward, String auxil
         }
         Path out = a.specified("out") ? a.path("out") : a.cwd().resolve(Path.of("runs", "sd35-" + method));
         Arguments s = a;
+        int optimizerSteps = s.specified("optimizer-steps") || !method.equals("diffusion-nft")
+                ? s.integer("optimizer-steps", 1)
+                : DiffusionNftRecipe.forReward(reward).optimizerStepsPerEpoch();
         return Arguments.checked(() -> new Sd35Options(model, method, reward, auxiliary, prompts,
                 s.path("eval-prompt-file"), out, s.integer("epochs", 1), resolution, s.integer("prompts-per-epoch", 1),
-                s.integer("group-size", 2), s.integer("optimizer-steps", 1), s.integer("images-per-micro-batch", 1),
+                s.integer("group-size", 2), optimizerSteps, s.integer("images-per-micro-batch", 1),
                 s.integer("sampling-prompts", 1), s.positive("lr"), s.integer("lora-rank", 1), s.positive("lora-alpha"),
                 s.wholeNumber("seed"), s.integer("eval-prompts", 1), s.integer("eval-images", 1),
                 s.integer("eval-steps", 1), s.integer("eval-every", 1), s.integer("checkpoint-every", 1),

@@ -50,6 +50,19 @@ class Sd35CommandTest {
     }
 
     @Test
+    void diffusionNftTakesItsReferenceOptimizerStepsPerReward() throws Exception {
+        // config/nft.py: gradient_step_per_epoch 1 for sd3_geneval and sd3_pickscore, 2 for sd3_ocr
+        String[] nft = {"--model", "sd", "--prompts", "p.txt", "--method", "diffusion-nft"};
+        assertEquals(2, Sd35Options.parse(nft, cwd).optimizerSteps(), "ocr, the default reward");
+        assertEquals(1, Sd35Options.parse(with(nft, "--reward", "geneval=http://127.0.0.1:18085"), cwd).optimizerSteps());
+        assertEquals(1, Sd35Options.parse(with(nft, "--reward", "pickscore=dir"), cwd).optimizerSteps());
+        assertEquals(3, Sd35Options.parse(with(nft, "--reward", "pickscore=dir", "--optimizer-steps", "3"), cwd)
+                .optimizerSteps(), "a typed value wins");
+        String[] grpo = {"--model", "sd", "--prompts", "p.txt", "--method", "flow-grpo", "--reward", "pickscore=dir"};
+        assertEquals(2, Sd35Options.parse(grpo, cwd).optimizerSteps(), "the other methods keep 2");
+    }
+
+    @Test
     void theDefaultsMakeARunnableGardoRun() throws Exception {
         Sd35Options o = Sd35Options.parse(new String[] {"--model", "sd", "--prompts", "ocr/train.txt"}, cwd);
         assertEquals("gardo", o.method());
