@@ -207,16 +207,26 @@ public final class Trainer implements AutoCloseable {
                                 microBatches, stepMetrics);
                     }
                 }
-                double gradNorm = optimizer.step(model.adapters().get(AdapterRoles.POLICY).parameters(), config.learningRate());
-                step++;
-                Map<String, Double> means = stepMetrics.means();
-                means.put("grad_norm", gradNorm);
-                means.put("learning_rate", config.learningRate());
-                means.forEach(metrics::add);
-                TrainingProgress after = new TrainingProgress(progress.epoch(), step);
-                method.schedules().forEach(s -> s.afterStep(model.adapters(), after, means));
+                step = optimizerStep(stepMetrics, progress.epoch(), step, metrics);
             }
         }
+    }
+
+    /**
+     * Takes one AdamW step on the accumulated gradients, records the step's metrics and lets the
+     * schedules see it.
+     *
+     * @return the global step after this one
+     */
+    private long optimizerStep(StepMetrics stepMetrics, int epoch, long step, EpochMetrics metrics) {
+        double gradNorm = optimizer.step(model.adapters().get(AdapterRoles.POLICY).parameters(), config.learningRate());
+        Map<String, Double> means = stepMetrics.means();
+        means.put("grad_norm", gradNorm);
+        means.put("learning_rate", config.learningRate());
+        means.forEach(metrics::add);
+        TrainingProgress after = new TrainingProgress(epoch, step + 1);
+        method.schedules().forEach(s -> s.afterStep(model.adapters(), after, means));
+        return step + 1;
     }
 
     /** The update with mixed-prompt micro-batches ({@link TrainerConfig#shuffledImagesPerMicroBatch()}). */
@@ -249,14 +259,7 @@ public final class Trainer implements AutoCloseable {
                     accumulate(MicroBatches.buildRows(stepManager, rows, sources, g, advantages, rewards, method.sampler(), at,
                             batchRng, epochRng), part.size(), stepMetrics);
                 }
-                double gradNorm = optimizer.step(model.adapters().get(AdapterRoles.POLICY).parameters(), config.learningRate());
-                step++;
-                Map<String, Double> means = stepMetrics.means();
-                means.put("grad_norm", gradNorm);
-                means.put("learning_rate", config.learningRate());
-                means.forEach(metrics::add);
-                TrainingProgress after = new TrainingProgress(progress.epoch(), step);
-                method.schedules().forEach(sc -> sc.afterStep(model.adapters(), after, means));
+                step = optimizerStep(stepMetrics, progress.epoch(), step, metrics);
             }
         }
     }
