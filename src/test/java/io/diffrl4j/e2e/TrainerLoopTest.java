@@ -2,6 +2,7 @@ package io.diffrl4j.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -18,6 +19,7 @@ import io.diffrl4j.core.reward.Prompt;
 import io.diffrl4j.core.reward.RewardFunction;
 import io.diffrl4j.core.schedule.EmaDecay;
 import io.diffrl4j.core.schedule.EmaSchedule;
+import io.diffrl4j.core.schedule.PolicyEma;
 import io.diffrl4j.core.testing.ToyFlowModel;
 import io.diffrl4j.core.train.EpochReport;
 import io.diffrl4j.core.train.MetricsLogger;
@@ -45,6 +47,13 @@ class TrainerLoopTest {
                 new ToyProblem.WeightedFlowMatching(),
                 List.of(new ReferenceKl(null, 1.0, KlForm.CODE, KlStrength.constant(0.01))),
                 List.of(new EmaSchedule(AdapterRoles.OLD, new EmaDecay(0, 0.5, 0.01, 0.9))), List.of(AdapterRoles.OLD));
+    }
+
+    /** {@link #method()} keeping an evaluation EMA blended after global steps 2, 5 and 8 ((n + 1) % 3 == 0). */
+    static Method methodWithEma() {
+        Method m = method();
+        return new Method(m.name(), m.sampler(), m.samplingSet(), m.advantages(), m.objective(), m.regularizers(),
+                List.of(m.schedules().get(0), new PolicyEma(AdapterRoles.EMA, 0.9, 3)), List.of(AdapterRoles.OLD, AdapterRoles.EMA));
     }
 
     static List<float[]> weights(ToyFlowModel model, String set) {
@@ -89,21 +98,24 @@ class TrainerLoopTest {
         TrainerConfig config = ToyProblem.config().optOptimizerStepsPerEpoch(2).optGroupsPerMicroBatch(1).build();
         List<float[]> straight;
         List<float[]> straightOld;
+        List<float[]> straightEma;
         try (NDManager root = NDManager.newBaseManager(); ToyFlowModel model = ToyProblem.model(root);
-                Trainer trainer = ToyProblem.trainer(model, method(), config).build()) {
+                Trainer trainer = ToyProblem.trainer(model, methodWithEma(), config).build()) {
             trainer.trainUntil(4);
             straight = weights(model, AdapterRoles.POLICY);
             straightOld = weights(model, AdapterRoles.OLD);
+            straightEma = weights(model, AdapterRoles.EMA);
+            assertFalse(java.util.Arrays.equals(straight.get(0), straightEma.get(0)), "the EMA lags the policy");
             assertEquals(8, trainer.globalStep());
         }
         try (NDManager root = NDManager.newBaseManager(); ToyFlowModel model = ToyProblem.model(root);
-                Trainer trainer = ToyProblem.trainer(model, method(), config).build()) {
+                Trainer trainer = ToyProblem.trainer(model, methodWithEma(), config).build()) {
             trainer.trainUntil(2);
             trainer.save(dir);
         }
         assertEquals("checkpoint-2", Files.readString(dir.resolve("latest")));
         try (NDManager root = NDManager.newBaseManager(); ToyFlowModel model = ToyProblem.model(root);
-                Trainer trainer = ToyProblem.trainer(model, method(), config).build()) {
+                Trainer trainer = ToyProblem.trainer(model, methodWithEma(), config).build()) {
             trainer.resume(dir);
             assertEquals(2, trainer.completedEpochs());
             assertEquals(4, trainer.globalStep());
@@ -115,6 +127,10 @@ class TrainerLoopTest {
             List<float[]> resumedOld = weights(model, AdapterRoles.OLD);
             for (int i = 0; i < straightOld.size(); i++) {
                 assertArrayEquals(straightOld.get(i), resumedOld.get(i), 0f, "old array " + i);
+            }
+            List<float[]> resumedEma = weights(model, AdapterRoles.EMA);
+            for (int i = 0; i < straightEma.size(); i++) {
+                assertArrayEquals(straightEma.get(i), resumedEma.get(i), 0f, "EMA array " + i);
             }
         }
     }

@@ -13,7 +13,10 @@ import io.diffrl4j.core.method.Method;
 import io.diffrl4j.core.objective.TrainingProgress;
 import io.diffrl4j.core.schedule.PolicyEma;
 import io.diffrl4j.core.testing.ToyFlowModel;
+import io.diffrl4j.regularizers.crd.Crd;
 import io.diffrl4j.regularizers.flowgrpo.FlowGrpo;
+import io.diffrl4j.regularizers.gardo.Gardo;
+import io.diffrl4j.regularizers.gardo.GardoConfig;
 import io.diffrl4j.regularizers.nft.DiffusionNft;
 import java.util.List;
 import java.util.Map;
@@ -55,13 +58,59 @@ class PolicyEmaTest {
     }
 
     @Test
-    void methodsKeepTheEmaWhenAsked() {
-        assertEquals(List.of(), FlowGrpo.defaults().snapshots());
-        Method grpo = FlowGrpo.defaults(FlowGrpo.Config.builder().optEma(true).build());
-        assertEquals(List.of(AdapterRoles.EMA), grpo.snapshots());
+    void afterKStepsTheEmaIsTheHandComputedBlendSequence() {
+        try (NDManager m = NDManager.newBaseManager(); ToyFlowModel model = new ToyFlowModel(m, 3, 0.5, 0.8, 2, 7)) {
+            AdapterSet policy = model.adapters().create(AdapterRoles.POLICY, true, new SeededNoise(11));
+            setAll(policy, 0f);
+            AdapterSet ema = model.adapters().copyOf(AdapterRoles.EMA, policy, false);
+            PolicyEma every = PolicyEma.diffusionNft();
+            // policy 1, 2, 4 after steps 0, 1, 2; d = 1/10, 2/11, 3/12:
+            // 0.1*0 + 0.9*1 = 0.9; (2/11)*0.9 + (9/11)*2 = 1.8; 0.25*1.8 + 0.75*4 = 3.45
+            float[] policyAt = {1f, 2f, 4f};
+            double[] expected = {0.9, 1.8, 3.45};
+            for (int n = 0; n < 3; n++) {
+                setAll(policy, policyAt[n]);
+                every.afterStep(model.adapters(), new TrainingProgress(0, n), Map.of());
+                for (NDArray p : ema.parameters()) {
+                    for (float v : p.toFloatArray()) {
+                        assertEquals(expected[n], v, 1e-6, "after step " + n);
+                    }
+                }
+            }
+            // CRD's counts epochs: no blend after a step, one after epoch 9 with d = min(10/19, 0.995)
+            PolicyEma crd = PolicyEma.crd();
+            setAll(policy, 5f);
+            crd.afterStep(model.adapters(), new TrainingProgress(9, 9), Map.of());
+            crd.afterEpoch(model.adapters(), new TrainingProgress(8, 9), Map.of());
+            assertEquals(3.45, ema.parameters().get(0).toFloatArray()[0], 1e-6, "step, and epoch 8: (8 + 1) % 10 != 0");
+            crd.afterEpoch(model.adapters(), new TrainingProgress(9, 10), Map.of());
+            assertEquals(10.0 / 19 * 3.45 + 9.0 / 19 * 5, ema.parameters().get(0).toFloatArray()[0], 1e-6);
+        }
+    }
+
+    private static void setAll(AdapterSet set, float value) {
+        for (NDArray p : set.parameters()) {
+            p.muli(0).addi(value);
+        }
+    }
+
+    @Test
+    void methodsKeepTheEmaAsTheirReferencesAndEvaluateWithIt() {
+        Method grpo = FlowGrpo.defaults();
+        assertEquals(List.of(AdapterRoles.EMA), grpo.snapshots(), "flow_grpo config/grpo.py: train.ema = True");
         assertTrue(grpo.schedules().get(0) instanceof PolicyEma);
-        Method nft = DiffusionNft.defaults(DiffusionNft.Config.builder().optEma(true).build());
-        assertEquals(List.of(AdapterRoles.OLD, AdapterRoles.EMA), nft.snapshots());
+        assertEquals(AdapterRoles.EMA, grpo.evaluationSet());
+        Method nft = DiffusionNft.defaults();
+        assertEquals(List.of(AdapterRoles.OLD, AdapterRoles.EMA), nft.snapshots(), "DiffusionNFT config/base.py");
         assertEquals(2, nft.schedules().size());
+        assertEquals(AdapterRoles.EMA, nft.evaluationSet());
+        assertEquals(AdapterRoles.EMA, Crd.defaults().evaluationSet(), "Flow-Factory ema_decay = 0.995");
+        assertEquals(AdapterRoles.POLICY, Gardo.onDiffusionNft(GardoConfig.forDiffusionNft().optDiversity(false).build())
+                .evaluationSet(), "GARDO's base.py: train.ema = False");
+        Method off = FlowGrpo.defaults(FlowGrpo.Config.builder().optEma(false).build());
+        assertEquals(List.of(), off.snapshots());
+        assertEquals(AdapterRoles.POLICY, off.evaluationSet());
+        assertEquals(AdapterRoles.POLICY,
+                nft.withSchedules(List.of()).evaluationSet(), "a snapshot no schedule updates is not an EMA");
     }
 }

@@ -43,6 +43,14 @@ public record Method(
         snapshots = List.copyOf(snapshots);
     }
 
+    /**
+     * @return the adapter set this method evaluates and exports with: its EMA set when it keeps one,
+     *     else the policy ({@link io.diffrl4j.core.schedule.PolicyEma#evaluationSet(Method)})
+     */
+    public String evaluationSet() {
+        return io.diffrl4j.core.schedule.PolicyEma.evaluationSet(this);
+    }
+
     /** @param s a sampler @return this method drawing rollouts with {@code s} */
     public Method withSampler(Sampler s) {
         return new Method(name, s, samplingSet, advantages, objective, regularizers, schedules, snapshots);

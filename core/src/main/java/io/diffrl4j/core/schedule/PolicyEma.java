@@ -2,6 +2,7 @@ package io.diffrl4j.core.schedule;
 
 import io.diffrl4j.core.adapter.AdapterRoles;
 import io.diffrl4j.core.adapter.Adapters;
+import io.diffrl4j.core.method.Method;
 import io.diffrl4j.core.objective.TrainingProgress;
 import java.util.Map;
 
@@ -16,12 +17,17 @@ import java.util.Map;
  * ({@code ema.copy_ema_to}). One blend per optimizer step, where DiffusionNFT's script calls
  * {@code ema.step}; flow_grpo's {@code train_sd3.py} calls it once per micro-batch, so there a
  * qualifying step is blended once per accumulated micro-batch (an effective decay {@code d^k}).
+ * Flow-Factory (CRD) counts epochs instead of optimizer steps ({@code adapter.ema_step(step=self.epoch)}
+ * once after each epoch; decay 0.995 every 10 epochs, {@link #crd()}).
  * Stateless apart from the adapter set itself.
+ *
+ * <p>Which set a method evaluates and exports with is {@link #evaluationSet(Method)}.
  */
 public final class PolicyEma implements AdapterSchedule {
     private final String target;
     private final double decay;
     private final int interval;
+    private final boolean perEpoch;
 
     /**
      * @param target the EMA adapter set
@@ -29,6 +35,16 @@ public final class PolicyEma implements AdapterSchedule {
      * @param interval update every this many optimizer steps, at least 1
      */
     public PolicyEma(String target, double decay, int interval) {
+        this(target, decay, interval, false);
+    }
+
+    /**
+     * @param target the EMA adapter set
+     * @param decay the largest decay, in [0, 1)
+     * @param interval update every this many optimizer steps (epochs when {@code perEpoch}), at least 1
+     * @param perEpoch count epochs (one possible blend after each epoch) instead of optimizer steps
+     */
+    public PolicyEma(String target, double decay, int interval, boolean perEpoch) {
         if (target == null || target.isBlank()) {
             throw new IllegalArgumentException("target must name an adapter set");
         }
@@ -41,6 +57,7 @@ public final class PolicyEma implements AdapterSchedule {
         this.target = target;
         this.decay = decay;
         this.interval = interval;
+        this.perEpoch = perEpoch;
     }
 
     /** @return Flow-GRPO's and GARDO's EMA: decay 0.9 every 8 steps into {@link AdapterRoles#EMA} */
@@ -53,12 +70,44 @@ public final class PolicyEma implements AdapterSchedule {
         return new PolicyEma(AdapterRoles.EMA, 0.9, 1);
     }
 
+    /**
+     * @return CRD's EMA as Flow-Factory's defaults ({@code training_args.py}: {@code ema_decay = 0.995},
+     *     {@code ema_update_interval = 10}, {@code ema_decay_schedule = "power"} with 10 warm-up steps,
+     *     {@code min(0.995, (1 + t) / (10 + t))}), counted in epochs, into {@link AdapterRoles#EMA}
+     */
+    public static PolicyEma crd() {
+        return new PolicyEma(AdapterRoles.EMA, 0.995, 10, true);
+    }
+
+    /**
+     * The adapter set a method evaluates and exports with: its EMA set when it keeps one (a
+     * {@link PolicyEma} schedule whose target is among the method's snapshots), as the references
+     * swap the EMA weights in ({@code ema.copy_ema_to}) around evaluation and checkpoint saving;
+     * otherwise the policy.
+     *
+     * @param method a method
+     * @return the EMA set's name, or {@link AdapterRoles#POLICY}
+     */
+    public static String evaluationSet(Method method) {
+        for (AdapterSchedule s : method.schedules()) {
+            if (s instanceof PolicyEma ema && method.snapshots().contains(ema.target())) {
+                return ema.target();
+            }
+        }
+        return AdapterRoles.POLICY;
+    }
+
+    /** @return whether the interval counts epochs (true) or optimizer steps (false) */
+    public boolean perEpoch() {
+        return perEpoch;
+    }
+
     /** @return the EMA adapter set */
     public String target() {
         return target;
     }
 
-    /** @param steps optimizer steps taken @return whether the EMA is updated after that step */
+    /** @param steps optimizer steps taken (epochs run, when {@link #perEpoch()}) @return whether the EMA is updated then */
     public boolean updatesAt(long steps) {
         return (steps + 1) % interval == 0;
     }
@@ -70,7 +119,19 @@ public final class PolicyEma implements AdapterSchedule {
 
     @Override
     public void afterStep(Adapters adapters, TrainingProgress progress, Map<String, Double> stepMetrics) {
-        long n = progress.globalStep();
+        if (!perEpoch) {
+            update(adapters, progress.globalStep());
+        }
+    }
+
+    @Override
+    public void afterEpoch(Adapters adapters, TrainingProgress progress, Map<String, Double> metrics) {
+        if (perEpoch) {
+            update(adapters, progress.epoch());
+        }
+    }
+
+    private void update(Adapters adapters, long n) {
         if (updatesAt(n)) {
             adapters.get(target).blend(adapters.get(AdapterRoles.POLICY), decayAt(n));
         }
@@ -78,6 +139,6 @@ public final class PolicyEma implements AdapterSchedule {
 
     @Override
     public String toString() {
-        return "PolicyEma[" + target + ", decay " + decay + " every " + interval + " steps]";
+        return "PolicyEma[" + target + ", decay " + decay + " every " + interval + (perEpoch ? " epochs]" : " steps]");
     }
 }

@@ -244,7 +244,7 @@ public final class Sd35Finetune {
                 RunHistory.restore(o.out(), trainer.completedEpochs(), eval);
             } else {
                 // the starting policy: the base model (a fresh LoRA adds exactly zero) or --init-lora's
-                Evaluation before = model.adapters().with(AdapterRoles.POLICY,
+                Evaluation before = model.adapters().with(method.evaluationSet(),
                         () -> evaluate(o, model, vae, text, evalSampler, evalPrompts, sampleShape, reward));
                 writePrompts(o.out(), evalPrompts, o.evalImages());
                 writeGrid(o.out().resolve("before.png"), "before (epoch 0)", before, evalPrompts, o);
@@ -253,9 +253,9 @@ public final class Sd35Finetune {
                 Sd35Report.writeEval(o.out(), eval);
             }
             trainer.trainUntil(o.epochs());
-            exportLora(model, o.out().resolve("lora"));
+            exportLora(model, method.evaluationSet(), o.out().resolve("lora"));
             // the last epoch was evaluated by the listener, unless a resumed run had none left to train
-            Evaluation after = last[0] != null ? last[0] : model.adapters().with(AdapterRoles.POLICY,
+            Evaluation after = last[0] != null ? last[0] : model.adapters().with(method.evaluationSet(),
                     () -> evaluate(o, model, vae, text, evalSampler, evalPrompts, sampleShape, reward));
             writeGrid(o.out().resolve("after.png"), "after (epoch " + trainer.completedEpochs() + ")", after, evalPrompts, o);
             tensorboard.addImage("eval/samples", trainer.completedEpochs(), Files.readAllBytes(o.out().resolve("after.png")));
@@ -270,7 +270,7 @@ public final class Sd35Finetune {
             public void onEpochEnd(Trainer trainer, EpochReport report) {
                 int done = report.epoch() + 1;
                 if (done % o.evalEvery() == 0 || done == o.epochs()) {
-                    Evaluation e = model.adapters().with(AdapterRoles.POLICY,
+                    Evaluation e = model.adapters().with(trainer.method().evaluationSet(),
                             () -> evaluate(o, model, vae, text, sampler, evalPrompts, sampleShape, reward));
                     record(eval, done, e);
                     last[0] = e;
@@ -341,9 +341,13 @@ public final class Sd35Finetune {
         LOG.info("encoded {} prompts in {} s", text.encodedPrompts(), String.format(Locale.ROOT, "%.1f", (System.nanoTime() - t) / 1e9));
     }
 
-    /** Writes the policy LoRA as a PEFT adapter folder and as diffusers' pytorch_lora_weights.safetensors. */
-    static void exportLora(MmditModel model, Path dir) throws IOException {
-        var policy = model.adapters().get(AdapterRoles.POLICY);
+    /**
+     * Writes the LoRA the method evaluates with ({@link Method#evaluationSet()}: its EMA when it keeps
+     * one, as the references save with {@code ema.copy_ema_to}; else the policy) as a PEFT adapter
+     * folder and as diffusers' pytorch_lora_weights.safetensors.
+     */
+    static void exportLora(MmditModel model, String set, Path dir) throws IOException {
+        var policy = model.adapters().get(set);
         AdapterFiles.save(policy, model.adapters().config(), dir.resolve("peft"), AdapterFiles.Format.PEFT);
         AdapterFiles.save(policy, model.adapters().config(), dir.resolve("diffusers"), AdapterFiles.Format.DIFFUSERS);
     }

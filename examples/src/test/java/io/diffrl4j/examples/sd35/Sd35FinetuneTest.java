@@ -2,6 +2,7 @@ package io.diffrl4j.examples.sd35;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -117,7 +118,12 @@ class Sd35FinetuneTest {
         run(Sd35Options.parse(args(out, method, 1)));
         assertEquals(2, Files.readAllLines(out.resolve("metrics.csv")).size());
         assertTrue(Files.exists(out.resolve("after.png")));
-        assertTrue(Files.exists(out.resolve("lora/peft/adapter_model.safetensors")));
+        Path exported = out.resolve("lora/peft/adapter_model.safetensors");
+        // the method keeps the references' evaluation EMA: the exported LoRA is that set, not the policy
+        Path adapters = out.resolve("checkpoints/checkpoint-1/adapters");
+        assertEquals(-1, Files.mismatch(exported, adapters.resolve("ema/adapter_model.safetensors")), "the EMA set");
+        assertNotEquals(-1, Files.mismatch(exported, adapters.resolve("policy/adapter_model.safetensors")),
+                "after an optimizer step the policy differs from its EMA");
     }
 
     @Test

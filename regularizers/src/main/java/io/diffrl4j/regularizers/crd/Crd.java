@@ -11,6 +11,7 @@ import io.diffrl4j.core.objective.Regularizer;
 import io.diffrl4j.core.schedule.AdapterSchedule;
 import io.diffrl4j.core.schedule.EmaDecay;
 import io.diffrl4j.core.schedule.EmaSchedule;
+import io.diffrl4j.core.schedule.PolicyEma;
 import io.diffrl4j.samplers.SdeWindow;
 import io.diffrl4j.samplers.TrajectorySampler;
 import java.util.ArrayList;
@@ -52,7 +53,8 @@ public final class Crd {
      *     {@link SamplerMode#samplingSet()} ("sampler" by default); advantages:
      *     {@link GroupRelativeAdvantage}; objective: {@link CrdObjective} against "old"; regularizers:
      *     one {@link CfgAnchoredKl} (none when {@code klBeta == 0}); schedules: an {@link EmaSchedule}
-     *     of "old", and of "sampler" when decoupled; snapshots: "old", and "sampler" when decoupled
+     *     of "old", and of "sampler" when decoupled, then the evaluation EMA ({@link PolicyEma#crd()})
+     *     unless {@link Config#ema()} is false; snapshots: "old", "sampler" when decoupled, "ema"
      */
     public static Method defaults(Config config) {
         TrajectorySampler sampler = TrajectorySampler.builder()
@@ -70,6 +72,10 @@ public final class Crd {
         if (config.samplerMode() == SamplerMode.DECOUPLED) {
             schedules.add(new EmaSchedule(AdapterRoles.SAMPLER, config.samplerDecay()));
             snapshots.add(AdapterRoles.SAMPLER);
+        }
+        if (config.ema()) {
+            schedules.add(PolicyEma.crd());
+            snapshots.add(AdapterRoles.EMA);
         }
         return new Method(
                 "crd",
@@ -106,6 +112,7 @@ public final class Crd {
         private final double shift;
         private final boolean useOldForLoss;
         private final double weightTemp;
+        private final boolean ema;
         private final boolean globalStd;
         private final double advantageClip;
 
@@ -128,6 +135,7 @@ public final class Crd {
             this.steps = b.steps;
             this.useOldForLoss = b.useOldForLoss;
             this.weightTemp = b.weightTemp;
+            this.ema = b.ema;
             this.shift = b.shift;
             this.globalStd = b.globalStd;
             this.advantageClip = b.advantageClip;
@@ -221,6 +229,17 @@ public final class Crd {
             return weightTemp;
         }
 
+        /**
+         * @return whether an evaluation/checkpoint EMA of the policy is kept in
+         *     {@link AdapterRoles#EMA} ({@link PolicyEma#crd()}; default true, as Flow-Factory's
+         *     {@code ema_decay = 0.995} default, which the CRD trainer's {@code evaluate} and the
+         *     checkpoint save read through {@code use_ema_parameters}); evaluation and export read it
+         *     through {@link Method#evaluationSet()}
+         */
+        public boolean ema() {
+            return ema;
+        }
+
         /** @return ODE rollout steps (default 10) */
         public int steps() {
             return steps;
@@ -260,6 +279,16 @@ public final class Crd {
             private double shift = 3.0;
             private boolean useOldForLoss = true;
             private double weightTemp = -1;
+            private boolean ema = true;
+
+            /**
+             * @param on keep an EMA of the policy in {@link AdapterRoles#EMA} for evaluation and checkpoints
+             * @return this
+             */
+            public Builder optEma(boolean on) {
+                this.ema = on;
+                return this;
+            }
 
             /**
              * @param temp the port's {@code weight_temp}: negative for plain means, 0 for hard selection,

@@ -17,8 +17,9 @@ import java.util.List;
 /**
  * The Flow-GRPO baseline as a {@link Method} (docs/ALGORITHMS.md 3, 4): SDE rollouts on every step drawn
  * with the policy, group-relative advantages, the clipped-ratio {@link FlowGrpoObjective}, and a KL
- * of the transition mean to the pretrained model at the sampling guidance. No snapshot sets and no
- * schedules. Defaults are the SD3.5-Medium recipe (docs/ALGORITHMS.md 9).
+ * of the transition mean to the pretrained model at the sampling guidance. One snapshot set, the
+ * evaluation EMA of the policy ({@link PolicyEma#flowGrpo()}, unless {@link Config.Builder#optEma}
+ * is false). Defaults are the SD3.5-Medium recipe (docs/ALGORITHMS.md 9).
  */
 public final class FlowGrpo {
     private FlowGrpo() {}
@@ -95,8 +96,10 @@ public final class FlowGrpo {
 
         /**
          * @return whether an evaluation/checkpoint EMA of the policy is kept in
-         *     {@link AdapterRoles#EMA} (default false; the reference's {@code train.ema = True}:
-         *     PolicyEma.flowGrpo())
+         *     {@link AdapterRoles#EMA} ({@code PolicyEma.flowGrpo()}; default true, as every SD3.5
+         *     config of flow_grpo's {@code config/grpo.py} and GARDO's Flow-GRPO configs,
+         *     {@code train.ema = True}); evaluation and export read it through
+         *     {@link Method#evaluationSet()}
          */
         public boolean ema() {
             return ema;
@@ -186,7 +189,7 @@ public final class FlowGrpo {
             private double advantageClip = 5.0;
             private boolean detachUnconditional;
 
-            private boolean ema;
+            private boolean ema = true;
 
             private Builder() {}
 

@@ -50,7 +50,8 @@ public final class Gardo {
 
     /**
      * @return the Flow-GRPO base GARDO runs on by default: {@link FlowGrpo.Config} defaults (SD3.5-M,
-     *     10 SDE steps, CFG 4.5, a = 0.7, clip 1e-4) training 8 of the 10 steps
+     *     10 SDE steps, CFG 4.5, a = 0.7, clip 1e-4, the evaluation EMA as GARDO's
+     *     {@code config/gardo.py} {@code train.ema=True}) training 8 of the 10 steps
      */
     public static FlowGrpo.Config flowGrpoBase() {
         return FlowGrpo.Config.builder().optTrainFraction(FLOW_GRPO_TRAIN_FRACTION).build();
@@ -81,10 +82,12 @@ public final class Gardo {
     /**
      * @return the DiffusionNFT base GARDO runs on by default: {@link DiffusionNft.Config} defaults
      *     training all 10 rollout levels per sample (GARDO's {@code config/base.py}
-     *     {@code timestep_fraction = 1.0})
+     *     {@code timestep_fraction = 1.0}) and no evaluation EMA ({@code train.ema = False} in
+     *     {@code config/base.py}, which GARDO's {@code nft_sd3_geneval} keeps; its Flow-GRPO configs
+     *     set {@code train.ema = True}, as {@link #flowGrpoBase()} does)
      */
     public static DiffusionNft.Config diffusionNftBase() {
-        return DiffusionNft.Config.builder().optTrainFraction(DIFFUSION_NFT_TRAIN_FRACTION).build();
+        return DiffusionNft.Config.builder().optTrainFraction(DIFFUSION_NFT_TRAIN_FRACTION).optEma(false).build();
     }
 
     /**

@@ -39,7 +39,9 @@ public final class DiffusionNft {
      * @return sampler: an ODE {@link TrajectorySampler} ({@link SdeWindow#none()}); sampling set: "old";
      *     advantages: {@link GroupRelativeAdvantage}; objective: {@link DiffusionNftObjective};
      *     regularizers: {@link ReferenceKl} to the pretrained model at guidance 1 (none when
-     *     {@code klBeta == 0}); schedules: an {@link EmaSchedule} of "old"; snapshots: "old"
+     *     {@code klBeta == 0}); schedules: an {@link EmaSchedule} of "old", and the evaluation EMA
+     *     ({@link PolicyEma#diffusionNft()}) unless {@link Config#ema()} is false; snapshots: "old"
+     *     and "ema"
      */
     public static Method defaults(Config config) {
         TrajectorySampler sampler = TrajectorySampler.builder()
@@ -102,8 +104,9 @@ public final class DiffusionNft {
 
         /**
          * @return whether an evaluation/checkpoint EMA of the policy is kept in
-         *     {@link AdapterRoles#EMA} (default false; the reference's {@code train.ema = True}:
-         *     PolicyEma.diffusionNft())
+         *     {@link AdapterRoles#EMA} ({@code PolicyEma.diffusionNft()}; default true, as the
+         *     reference's {@code config/base.py} {@code train.ema = True}); evaluation and export read
+         *     it through {@link Method#evaluationSet()}
          */
         public boolean ema() {
             return ema;
@@ -210,7 +213,7 @@ public final class DiffusionNft {
             private boolean globalStd = true;
             private double advantageClip = DiffusionNftObjective.ADVANTAGE_SCALE;
 
-            private boolean ema;
+            private boolean ema = true;
 
             private Builder() {}
 

@@ -64,7 +64,7 @@ class CrdTest {
         Method crd = Crd.defaults();
         assertEquals("crd", crd.name());
         assertEquals(AdapterRoles.SAMPLER, crd.samplingSet());
-        assertEquals(List.of(AdapterRoles.OLD, AdapterRoles.SAMPLER), crd.snapshots());
+        assertEquals(List.of(AdapterRoles.OLD, AdapterRoles.SAMPLER, AdapterRoles.EMA), crd.snapshots());
         TrajectorySampler sampler = assertInstanceOf(TrajectorySampler.class, crd.sampler());
         assertEquals(1.0, sampler.guidanceScale());
         assertEquals(10, sampler.schedule().steps());
@@ -82,18 +82,20 @@ class CrdTest {
         assertTrue(strength.isPerSample());
         assertEquals(0.1, strength.klBeta());
         assertEquals(1e-4, strength.floor());
-        assertEquals(2, crd.schedules().size());
+        assertEquals(3, crd.schedules().size());
+        assertEquals("PolicyEma[ema, decay 0.995 every 10 epochs]", crd.schedules().get(2).toString());
         assertEquals(AdapterRoles.OLD, ((EmaSchedule) crd.schedules().get(0)).target());
         assertEquals(AdapterRoles.SAMPLER, ((EmaSchedule) crd.schedules().get(1)).target());
     }
 
     @Test
     void everyPartSwitchesAlone() {
-        Method onPolicy = Crd.defaults(Crd.Config.builder().optSamplerMode(SamplerMode.ON_POLICY).build());
+        Method onPolicy = Crd.defaults(Crd.Config.builder().optSamplerMode(SamplerMode.ON_POLICY).optEma(false).build());
         assertEquals(AdapterRoles.POLICY, onPolicy.samplingSet());
         assertEquals(List.of(AdapterRoles.OLD), onPolicy.snapshots());
         assertEquals(1, onPolicy.schedules().size());
-        Method collapse = Crd.defaults(Crd.Config.builder().optSamplerMode(SamplerMode.MOVING_REFERENCE).build());
+        Method collapse = Crd.defaults(Crd.Config.builder().optSamplerMode(SamplerMode.MOVING_REFERENCE).optEma(false)
+                .build());
         assertEquals(AdapterRoles.OLD, collapse.samplingSet());
         assertEquals(List.of(AdapterRoles.OLD), collapse.snapshots());
 

@@ -113,8 +113,9 @@ class FlowGrpoTest {
         for (int i = 0; i < a.length; i++) {
             assertEquals(global[i], a[i], 0.0, "global std, clip 5");
         }
-        assertTrue(method.schedules().isEmpty());
-        assertTrue(method.snapshots().isEmpty());
+        assertEquals("PolicyEma[ema, decay 0.9 every 8 steps]", method.schedules().get(0).toString(), "train.ema = True");
+        assertEquals(1, method.schedules().size());
+        assertEquals(List.of(AdapterRoles.EMA), method.snapshots());
         assertEquals(1, method.regularizers().size());
         ReferenceKl kl = assertInstanceOf(ReferenceKl.class, method.regularizers().get(0));
         try (NDManager m = NDManager.newBaseManager()) {

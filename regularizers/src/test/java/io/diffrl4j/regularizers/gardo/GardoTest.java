@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.diffrl4j.core.adapter.AdapterRoles;
+import io.diffrl4j.core.schedule.PolicyEma;
 import io.diffrl4j.core.advantage.GroupRelativeAdvantage;
 import io.diffrl4j.core.method.Method;
 import io.diffrl4j.core.objective.ReferenceKl;
@@ -49,11 +50,13 @@ class GardoTest {
         assertEquals(AdapterRoles.REFERENCE, kl.reference());
         assertNull(kl.guidance(), "the reference runs at the policy's sampling guidance");
         assertEquals(0.1, kl.k(), 0.0);
-        assertEquals(1, m.schedules().size());
-        AdaptiveReference ref = assertInstanceOf(AdaptiveReference.class, m.schedules().get(0));
+        assertEquals(2, m.schedules().size());
+        assertInstanceOf(PolicyEma.class, m.schedules().get(0), "GARDO's Flow-GRPO configs: train.ema=True");
+        AdaptiveReference ref = assertInstanceOf(AdaptiveReference.class, m.schedules().get(1));
         assertEquals(3e-4, ref.threshold(), 0.0);
         assertEquals(15, ref.config().maxEpochs());
-        assertEquals(List.of(AdapterRoles.REFERENCE), m.snapshots());
+        assertEquals(List.of(AdapterRoles.EMA, AdapterRoles.REFERENCE), m.snapshots());
+        assertEquals(AdapterRoles.EMA, m.evaluationSet());
         DiversityAwareAdvantage adv = assertInstanceOf(DiversityAwareAdvantage.class, m.advantages());
         assertSame(EMBEDDER, adv.embedder().orElseThrow());
     }
@@ -63,21 +66,23 @@ class GardoTest {
         Method noGate = Gardo.onFlowGrpo(GardoConfig.forFlowGrpo().optEmbedder(EMBEDDER).optGate(false).build());
         ReferenceKl plain = assertInstanceOf(ReferenceKl.class, noGate.regularizers().get(0));
         assertTrue(!(plain instanceof GatedKl));
-        assertEquals(List.of(AdapterRoles.REFERENCE), noGate.snapshots(), "the plain KL still uses the adaptive reference");
-        assertInstanceOf(AdaptiveReference.class, noGate.schedules().get(0));
+        assertEquals(List.of(AdapterRoles.EMA, AdapterRoles.REFERENCE), noGate.snapshots(),
+                "the plain KL still uses the adaptive reference");
+        assertInstanceOf(AdaptiveReference.class, noGate.schedules().get(1));
 
         Method noReference = Gardo.onFlowGrpo(GardoConfig.forFlowGrpo().optEmbedder(EMBEDDER).optAdaptiveReference(false)
                 .build());
         assertNull(assertInstanceOf(GatedKl.class, noReference.regularizers().get(0)).reference(), "pretrained reference");
-        assertTrue(noReference.schedules().isEmpty());
-        assertTrue(noReference.snapshots().isEmpty());
+        assertEquals(1, noReference.schedules().size(), "only the evaluation EMA");
+        assertEquals(List.of(AdapterRoles.EMA), noReference.snapshots());
 
         Method noDiversity = Gardo.onFlowGrpo(GardoConfig.forFlowGrpo().optDiversity(false).build());
         assertInstanceOf(GroupRelativeAdvantage.class, noDiversity.advantages());
         assertTrue(noDiversity.advantages().embedder().isEmpty());
 
         Method noKl = Gardo.onFlowGrpo(GardoConfig.forFlowGrpo().optEmbedder(EMBEDDER).optKlBeta(0).build());
-        assertTrue(noKl.regularizers().isEmpty() && noKl.schedules().isEmpty() && noKl.snapshots().isEmpty());
+        assertTrue(noKl.regularizers().isEmpty());
+        assertEquals(List.of(AdapterRoles.EMA), noKl.snapshots(), "no KL, no reference; the evaluation EMA stays");
     }
 
     @Test
@@ -86,7 +91,8 @@ class GardoTest {
         assertEquals("gardo-diffusion-nft", m.name());
         assertEquals(AdapterRoles.OLD, m.samplingSet());
         assertInstanceOf(DiffusionNftObjective.class, m.objective());
-        assertEquals(List.of(AdapterRoles.OLD, AdapterRoles.REFERENCE), m.snapshots());
+        assertEquals(List.of(AdapterRoles.OLD, AdapterRoles.REFERENCE), m.snapshots(), "GARDO's base.py: train.ema = False");
+        assertEquals(AdapterRoles.POLICY, m.evaluationSet());
         assertInstanceOf(EmaSchedule.class, m.schedules().get(0));
         AdaptiveReference ref = assertInstanceOf(AdaptiveReference.class, m.schedules().get(1));
         assertEquals(0.15, ref.threshold(), 0.0);

@@ -94,7 +94,7 @@ class DiffusionNftTest {
         Method method = DiffusionNft.defaults();
         assertEquals("diffusion-nft", method.name());
         assertEquals(AdapterRoles.OLD, method.samplingSet());
-        assertEquals(List.of(AdapterRoles.OLD), method.snapshots());
+        assertEquals(List.of(AdapterRoles.OLD, AdapterRoles.EMA), method.snapshots(), "train.ema = True");
         TrajectorySampler sampler = assertInstanceOf(TrajectorySampler.class, method.sampler());
         assertEquals(1.0, sampler.guidanceScale());
         // The reference samples with solver="dpm2": second-order multistep DPM-Solver++.
@@ -138,7 +138,7 @@ class DiffusionNftTest {
     @Test
     void theOldSetIsAnEmaOfThePolicy() {
         Method method = DiffusionNft.defaults();
-        assertEquals(1, method.schedules().size());
+        assertEquals(2, method.schedules().size(), "the old set's EMA and the evaluation EMA");
         EmaSchedule ema = assertInstanceOf(EmaSchedule.class, method.schedules().get(0));
         assertEquals(AdapterRoles.OLD, ema.target());
         try (NDManager m = NDManager.newBaseManager(); ToyFlowModel model = new ToyFlowModel(m, 2, 0.5, 0.8, 2, 7)) {

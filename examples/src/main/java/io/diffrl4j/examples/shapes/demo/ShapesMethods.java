@@ -27,7 +27,8 @@ public final class ShapesMethods {
 
     /** What differs from the papers' SD3.5-Medium defaults, for the summary. */
     public static final String DEVIATIONS = "10 sampling steps, shift 1, CFG 3 for the Flow-GRPO family; Flow-GRPO-Fast "
-            + "window of 2 trained SDE steps (starting in steps 0-3); 6 training noise levels (shift 1) for DiffusionNFT and CRD";
+            + "window of 2 trained SDE steps (starting in steps 0-3); 6 training noise levels (shift 1) for DiffusionNFT and CRD; "
+            + "no evaluation EMA (40 optimizer steps)";
 
     private static final int STEPS = 10;
 
@@ -49,9 +50,10 @@ public final class ShapesMethods {
                 return fast(Gardo.onFlowGrpo(grpo(0.04), GardoConfig.forFlowGrpo().optEmbedder(embedder).build()));
             case "diffusion-nft":
                 return DiffusionNft.defaults(DiffusionNft.Config.builder().optSteps(STEPS).optShift(1.0)
-                        .optNoiseLevels(levels()).build());
+                        .optNoiseLevels(levels()).optEma(false).build());
             case "crd":
-                return Crd.defaults(Crd.Config.builder().optSteps(STEPS).optShift(1.0).optNoiseLevels(levels()).build());
+                return Crd.defaults(Crd.Config.builder().optSteps(STEPS).optShift(1.0).optNoiseLevels(levels()).optEma(false)
+                        .build());
             default:
                 throw new IllegalArgumentException("unknown method '" + name + "'; choose one of " + NAMES);
         }
@@ -59,7 +61,7 @@ public final class ShapesMethods {
 
     private static FlowGrpo.Config grpo(double beta) {
         return FlowGrpo.Config.builder().optSteps(STEPS).optShift(1.0).optGuidanceScale(ShapesEvaluation.GUIDANCE)
-                .optBeta(beta).build();
+                .optBeta(beta).optEma(false).build();
     }
 
     private static DiscreteNoiseLevels levels() {
