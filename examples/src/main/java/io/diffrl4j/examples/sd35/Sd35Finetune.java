@@ -284,8 +284,11 @@ public final class Sd35Finetune {
         };
     }
 
-    /** Held-out images and their reward. */
-    record Evaluation(ImageBatch images, double reward) {}
+    /**
+     * Held-out images, their mean reward and each prompt's mean reward (which the summary's paired
+     * interval resamples).
+     */
+    record Evaluation(ImageBatch images, double reward, double[] promptRewards) {}
 
     /** The held-out prompts, each with its own fixed noise, sampled one prompt at a time (bounded memory). */
     private static Evaluation evaluate(Sd35Options o, MmditModel model, AutoencoderKL vae, Sd3PromptEncoder text,
@@ -316,7 +319,12 @@ public final class Sd35Finetune {
         ImageBatch batch = new ImageBatch(all, pixels.size(), chw[0], chw[1], chw[2]);
         try {
             double[] scores = reward.score(batch, perImage);
-            return new Evaluation(batch, Arrays.stream(scores).average().orElse(Double.NaN));
+            double[] perPrompt = new double[prompts.size()];
+            int per = scores.length / prompts.size();
+            for (int p = 0; p < perPrompt.length; p++) {
+                perPrompt[p] = Arrays.stream(scores, p * per, (p + 1) * per).average().orElse(Double.NaN);
+            }
+            return new Evaluation(batch, Arrays.stream(scores).average().orElse(Double.NaN), perPrompt);
         } catch (Exception e) {
             throw new IllegalStateException("the reward " + reward.name() + " failed on the held-out images: " + e, e);
         }
@@ -325,6 +333,9 @@ public final class Sd35Finetune {
     private static void record(Map<String, List<Double>> eval, int epoch, Evaluation e) {
         eval.computeIfAbsent("epoch", k -> new ArrayList<>()).add((double) epoch);
         eval.computeIfAbsent("reward_mean", k -> new ArrayList<>()).add(e.reward());
+        for (int p = 0; p < e.promptRewards().length; p++) {
+            eval.computeIfAbsent(Sd35Report.PROMPT_COLUMN + (p + 1), k -> new ArrayList<>()).add(e.promptRewards()[p]);
+        }
     }
 
     private static void encodeAll(Sd3PromptEncoder text, List<Prompt> prompts, List<Prompt> evalPrompts, NDManager root) {

@@ -2,6 +2,7 @@ package io.diffrl4j.examples.sd35;
 
 import io.diffrl4j.examples.report.LineChart;
 import io.diffrl4j.examples.report.MetricsCsv;
+import io.diffrl4j.examples.report.PairedBootstrap;
 import io.diffrl4j.examples.report.TrainingCurve;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -13,10 +14,46 @@ import java.util.Map;
 
 /** The fine-tune's held-out evaluations ({@code eval.csv}), learning curves and Markdown summary. */
 final class Sd35Report {
+    /** {@code eval.csv}'s column prefix of one held-out prompt's mean reward ({@code prompt_1}, ...). */
+    static final String PROMPT_COLUMN = "prompt_";
+
     private Sd35Report() {}
 
     static void writeEval(Path out, Map<String, List<Double>> eval) throws IOException {
         MetricsCsv.write(out.resolve("eval.csv"), eval);
+    }
+
+    /**
+     * The held-out reward's change from epoch 0 to the last evaluation, with a 95% paired bootstrap
+     * interval over the held-out prompts (the same prompts and noise before and after).
+     */
+    static String heldOutChange(Sd35Options o, Map<String, double[]> eval, String heldOutSet) {
+        double[] held = eval.get("reward_mean");
+        double[] evalEpochs = eval.get("epoch");
+        int last = held.length - 1;
+        List<double[]> prompts = new ArrayList<>();
+        for (int p = 1; eval.containsKey(PROMPT_COLUMN + p); p++) {
+            prompts.add(eval.get(PROMPT_COLUMN + p));
+        }
+        String head = String.format(Locale.ROOT, "- **Held-out reward** (`%s`, mean over the %s, the same noise before "
+                + "and after, Euler ODE with %d steps): %s at epoch 0 (the starting policy) -> %s at epoch %d, change %s",
+                o.reward(), heldOutSet, o.evalSteps(), TrainingCurve.num(held[0]), TrainingCurve.num(held[last]),
+                Math.round(evalEpochs[last]), TrainingCurve.signed(held[last] - held[0]));
+        if (prompts.size() < 2 || last == 0) {
+            return head + " (no interval: fewer than two held-out prompts or a single evaluation).\n";
+        }
+        double[] before = new double[prompts.size()];
+        double[] after = new double[prompts.size()];
+        for (int p = 0; p < before.length; p++) {
+            before[p] = prompts.get(p)[0];
+            after[p] = prompts.get(p)[last];
+        }
+        PairedBootstrap.Interval ci = PairedBootstrap.meanDifference(before, after, PairedBootstrap.RESAMPLES,
+                PairedBootstrap.SEED);
+        String reading = ci.containsZero() ? "within the noise of " + before.length + " prompts"
+                : ci.estimate() > 0 ? "rose" : "fell";
+        return head + String.format(Locale.ROOT, " (95%% interval %s to %s, a paired bootstrap over the %d prompts): %s.%n",
+                TrainingCurve.signed(ci.low()), TrainingCurve.signed(ci.high()), before.length, reading);
     }
 
     /**
@@ -48,21 +85,12 @@ final class Sd35Report {
                     .add("kl", epochs, kl)
                     .write(o.out().resolve("curves-kl.png"), 900, 320);
         }
-        double[] held = eval.get("reward_mean");
-        double[] evalEpochs = eval.get("epoch");
         StringBuilder b = new StringBuilder();
         b.append("# SD3.5 fine-tune: ").append(o.method()).append(" on `").append(o.reward()).append("`\n\n");
         b.append(String.format(Locale.ROOT, "%s, %d epochs of %d prompts x %d images at %d px, seed %d, %.0f s.%n%n",
                 o.model(), o.epochs(), o.promptsPerEpoch(), o.groupSize(), o.resolution(), o.seed(), seconds));
         b.append("## What changed\n\n");
-        double change = held[held.length - 1] - held[0];
-        b.append(String.format(Locale.ROOT, "- **Held-out reward** (`%s`, mean over the %s, the same noise before and "
-                + "after, Euler ODE with %d steps): %s at epoch 0 (the starting policy) -> %s at epoch %d, change %s (%s). "
-                + "No interval: the run records only the held-out mean, not the per-prompt scores a paired interval needs, "
-                + "so read a change as real only when it is large against the training reward's spread below.%n",
-                o.reward(), heldOutSet, o.evalSteps(), TrainingCurve.num(held[0]), TrainingCurve.num(held[held.length - 1]),
-                Math.round(evalEpochs[evalEpochs.length - 1]), TrainingCurve.signed(change),
-                change > 0 ? "rose" : change < 0 ? "fell" : "unchanged"));
+        b.append(heldOutChange(o, eval, heldOutSet));
         b.append("- ").append(TrainingCurve.describe("**Training reward** (on the training samples; each epoch draws "
                 + o.promptsPerEpoch() + " prompts, so single epochs differ by their prompts", reward)).append('\n');
         if (kl != null) {
