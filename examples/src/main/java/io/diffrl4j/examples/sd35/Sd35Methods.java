@@ -15,7 +15,7 @@ import io.diffrl4j.samplers.TrajectorySampler;
  * The methods of {@code sd35-finetune} with the library's defaults, which are the papers'
  * SD3.5-Medium settings (10 sampling steps, shift 3; CFG 4.5 for the Flow-GRPO family, 1 for
  * DiffusionNFT and CRD; Flow-GRPO's beta 0.04 for {@code flow-grpo-kl}, none for {@code flow-grpo};
- * GARDO's beta 0.07 on Flow-GRPO; DiffusionNFT's per-reward recipe of its reference configs,
+ * GARDO's beta on Flow-GRPO 0.04 for OCR and 0.07 otherwise; DiffusionNFT's per-reward recipe of its reference configs,
  * {@link DiffusionNftRecipe}).
  */
 public final class Sd35Methods {
@@ -31,13 +31,23 @@ public final class Sd35Methods {
         return switch (name) {
             case "flow-grpo" -> FlowGrpo.defaults(FlowGrpo.Config.builder().optBeta(0).build());
             case "flow-grpo-kl" -> FlowGrpo.defaults();
-            case "gardo" -> Gardo.onFlowGrpo(embedder == null
-                    ? GardoConfig.forFlowGrpo().optDiversity(false).build()
-                    : GardoConfig.forFlowGrpo().optEmbedder(embedder).build());
+            case "gardo" -> Gardo.onFlowGrpo(gardo(reward, embedder));
             case "diffusion-nft" -> DiffusionNftRecipe.forReward(reward).method();
             case "crd" -> Crd.defaults();
             default -> throw new IllegalArgumentException("unknown method '" + name + "'; choose one of " + Sd35Options.METHODS);
         };
+    }
+
+    /**
+     * GARDO on Flow-GRPO with its KL beta per reward, as its configs ({@code config/gardo.py}): 0.04
+     * for OCR, 0.07 otherwise (GenEval's).
+     */
+    static GardoConfig gardo(String reward, ImageEmbedder embedder) {
+        GardoConfig.Builder b = GardoConfig.forFlowGrpo();
+        if (reward != null && reward.toLowerCase(java.util.Locale.ROOT).contains("ocr")) {
+            b.optKlBeta(0.04);
+        }
+        return embedder == null ? b.optDiversity(false).build() : b.optEmbedder(embedder).build();
     }
 
     /**
