@@ -9,9 +9,18 @@ import java.util.Optional;
  * The loop's numbers: how much is sampled per epoch, how it is cut into optimizer steps and
  * micro-batches, and the AdamW settings. Defaults are the SD3.5-Medium recipe of docs/ALGORITHMS.md
  * section 9 (48 prompts x 24 images, 2 optimizer steps, AdamW 3e-4, grad-clip 1). Immutable;
- * {@link Builder#build()} names the first bad field.
+ * {@link Builder#build()} names the first bad field and its value: counts in range, AdamW settings
+ * finite (learning rate and epsilon > 0, weight decay >= 0, betas in [0, 1), clip > 0 or 0 for
+ * none). A finite but runaway learning rate is caught per step instead ({@link NonFiniteUpdateException}).
  */
 public final class TrainerConfig {
+    /**
+     * The most images one epoch may sample (P x G): an epoch keeps every rollout until its update,
+     * so even the smallest latents (a few KB each) would need gigabytes beyond this; the recipe
+     * samples 1,152.
+     */
+    public static final int MAX_IMAGES_PER_EPOCH = 1 << 20;
+
     private final int promptsPerEpoch;
     private final int groupSize;
     private final int promptsPerSamplingBatch;
@@ -377,16 +386,22 @@ public final class TrainerConfig {
                             + micro + " shuffled micro-batches of an epoch");
                 }
             }
-            positive("learningRate", learningRate);
-            if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) {
-                throw new IllegalArgumentException("betas must be in [0, 1), got " + beta1 + ", " + beta2);
+            long imagesPerEpoch = (long) promptsPerEpoch * groupSize;
+            if (imagesPerEpoch > MAX_IMAGES_PER_EPOCH) {
+                throw new IllegalArgumentException("promptsPerEpoch " + promptsPerEpoch + " x groupSize " + groupSize + " = "
+                        + imagesPerEpoch + " images per epoch exceeds " + MAX_IMAGES_PER_EPOCH
+                        + ": an epoch keeps all its rollouts in memory until its update");
             }
-            if (!(weightDecay >= 0)) {
-                throw new IllegalArgumentException("weightDecay must be >= 0, got " + weightDecay);
+            positive("learningRate", learningRate);
+            unitInterval("beta1", beta1);
+            unitInterval("beta2", beta2);
+            if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
+                throw new IllegalArgumentException("weightDecay must be finite and >= 0, got " + weightDecay);
             }
             positive("adamEpsilon", adamEpsilon);
-            if (!(gradClip >= 0)) {
-                throw new IllegalArgumentException("gradClip must be >= 0, got " + gradClip);
+            if (!(gradClip >= 0) || Double.isInfinite(gradClip)) {
+                throw new IllegalArgumentException("gradClip must be finite and > 0, or 0 to disable clipping, got "
+                        + gradClip);
             }
             if (rewardTimeout == null || rewardTimeout.isNegative() || rewardTimeout.isZero()) {
                 throw new IllegalArgumentException("rewardTimeout must be positive, got " + rewardTimeout);
@@ -415,6 +430,12 @@ public final class TrainerConfig {
         private static void atLeast(String field, int value, int min) {
             if (value < min) {
                 throw new IllegalArgumentException(field + " must be >= " + min + ", got " + value);
+            }
+        }
+
+        private static void unitInterval(String field, double value) {
+            if (!(value >= 0 && value < 1)) {
+                throw new IllegalArgumentException(field + " must be in [0, 1), got " + value);
             }
         }
 
