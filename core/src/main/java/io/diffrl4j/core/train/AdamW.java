@@ -13,7 +13,9 @@ import java.util.Map;
  * AdamW with PyTorch's semantics (decoupled weight decay {@code p *= 1 - lr wd}, bias-corrected
  * moments) and global-norm gradient clipping, over the trainable adapter arrays only. Its state
  * (the step count and both moments) is owned here and exported for checkpoints, so a resumed run
- * continues bit-identically. Training thread only; {@link #close()} frees the moments.
+ * continues bit-identically. A step whose gradients or results are not finite is refused before
+ * anything is applied ({@link NonFiniteUpdateException}). Runs with autograd recording off on any
+ * thread; one thread at a time; {@link #close()} frees the moments.
  */
 public final class AdamW implements AutoCloseable {
     private static final NDIndex ALL = new NDIndex("...");
@@ -46,15 +48,42 @@ public final class AdamW implements AutoCloseable {
     }
 
     /**
-     * Clips the accumulated gradients to the global norm, updates every parameter in place, and
-     * zeroes the gradients for the next accumulation.
+     * Clips the accumulated gradients to the global norm, updates every parameter, and zeroes the
+     * gradients for the next accumulation; a step that would leave anything non-finite is refused
+     * whole.
+     *
+     * <p>The update is computed out of place into temporaries (new parameters and moments, about
+     * three times the adapter's size, freed when the step ends) and checked with one reduction per
+     * array ({@code sum(x * 0)} is 0 exactly when {@code x} is all finite, NaN otherwise) and one
+     * host read, then copied in. Checking before applying costs the same memory as keeping a copy
+     * to restore, but never leaves the parameters half-updated, even when the copy-in itself fails.
      *
      * @param parameters the trainable arrays (named, gradients attached and accumulated)
      * @param learningRate this step's learning rate
-     * @return the gradient norm before clipping (the only value that leaves the device)
+     * @param where the step's place in the run for messages, e.g. "epoch 3, adapter set 'policy'"
+     * @return the gradient norm before clipping
+     * @throws NonFiniteUpdateException when the gradient norm, an updated parameter or a moment is
+     *     infinite or NaN; then nothing was applied, the step count did not advance and the
+     *     gradients are zeroed
+     */
+    public double step(List<NDArray> parameters, double learningRate, String where) {
+        return GradMode.off(() -> checkedStep(parameters, learningRate, where));
+    }
+
+    /**
+     * {@link #step(List, double, String)} for callers with no run context to name.
+     *
+     * @param parameters the trainable arrays (named, gradients attached and accumulated)
+     * @param learningRate this step's learning rate
+     * @return the gradient norm before clipping
+     * @throws NonFiniteUpdateException as {@link #step(List, double, String)}
      */
     public double step(List<NDArray> parameters, double learningRate) {
-        steps++;
+        return step(parameters, learningRate, parameters.size() + " parameter arrays");
+    }
+
+    private double checkedStep(List<NDArray> parameters, double learningRate, String where) {
+        long step = steps + 1;
         try (NDManager scratch = manager.newSubManager()) {
             NDList grads = new NDList();
             for (NDArray p : parameters) {
@@ -67,24 +96,78 @@ public final class AdamW implements AutoCloseable {
                 squares.add(g.square().sum().reshape(1));
             }
             double norm = Math.sqrt(NDArrays.concat(squares, 0).sum().getFloat());
+            if (!Double.isFinite(norm)) {
+                zero(grads);
+                throw refused(NonFiniteUpdateException.Quantity.GRADIENT, null, where,
+                        "the gradient's global norm is " + norm);
+            }
             double scale = maxNorm > 0 && norm > maxNorm ? maxNorm / (norm + 1e-6) : 1.0;
-            double bias1 = 1 - Math.pow(beta1, steps);
-            double bias2 = 1 - Math.pow(beta2, steps);
-            for (int i = 0; i < parameters.size(); i++) {
+            double bias1 = 1 - Math.pow(beta1, step);
+            double bias2 = 1 - Math.pow(beta2, step);
+            int n = parameters.size();
+            NDArray[][] updated = new NDArray[n][];
+            NDList finite = new NDList();
+            for (int i = 0; i < n; i++) {
                 NDArray p = parameters.get(i);
                 NDArray g = scale == 1.0 ? grads.get(i) : grads.get(i).mul(scale);
-                NDArray[] mv = moments.computeIfAbsent(name(p), k -> new NDArray[] {
-                    manager.zeros(p.getShape(), p.getDataType()), manager.zeros(p.getShape(), p.getDataType())});
-                // Temporaries of the update follow their first operand: keep them in the scratch manager.
-                scratch.tempAttachAll(mv[0], mv[1]);
-                mv[0].muli(beta1).addi(g.mul(1 - beta1));
-                mv[1].muli(beta2).addi(g.square().muli(1 - beta2));
-                NDArray denominator = mv[1].sqrt().divi(Math.sqrt(bias2)).addi(eps);
-                p.muli(1 - learningRate * weightDecay);
-                p.subi(mv[0].div(denominator).muli(learningRate / bias1));
-                grads.get(i).set(ALL, 0f);
+                NDArray[] mv = moments.get(name(p));
+                NDArray m = mv == null ? scratch.zeros(p.getShape(), p.getDataType()) : mv[0];
+                NDArray v = mv == null ? scratch.zeros(p.getShape(), p.getDataType()) : mv[1];
+                // Temporaries follow their first operand: keep them in the scratch manager.
+                scratch.tempAttachAll(p);
+                if (mv != null) {
+                    scratch.tempAttachAll(mv[0], mv[1]);
+                }
+                NDArray newM = m.mul(beta1).addi(g.mul(1 - beta1));
+                NDArray newV = v.mul(beta2).addi(g.square().muli(1 - beta2));
+                NDArray denominator = newV.sqrt().divi(Math.sqrt(bias2)).addi(eps);
+                NDArray newP = p.mul(1 - learningRate * weightDecay).subi(newM.div(denominator).muli(learningRate / bias1));
+                updated[i] = new NDArray[] {newP, newM, newV};
+                finite.add(newP.mul(0).sum().reshape(1));
+                finite.add(newM.mul(0).sum().reshape(1));
+                finite.add(newV.mul(0).sum().reshape(1));
             }
+            float[] checks = NDArrays.concat(finite, 0).toFloatArray();
+            for (int k = 0; k < checks.length; k++) {
+                if (checks[k] != 0f) {
+                    zero(grads);
+                    NonFiniteUpdateException.Quantity q = k % 3 == 0 ? NonFiniteUpdateException.Quantity.PARAMETER
+                            : NonFiniteUpdateException.Quantity.OPTIMIZER_STATE;
+                    String what = k % 3 == 0 ? "parameter" : k % 3 == 1 ? "first moment (m)" : "second moment (v)";
+                    throw refused(q, name(parameters.get(k / 3)), where, "the updated " + what + " of "
+                            + name(parameters.get(k / 3)) + " has infinite or NaN values (learning rate " + learningRate
+                            + ", weight decay " + weightDecay + ", gradient norm " + norm + ")");
+                }
+            }
+            for (int i = 0; i < n; i++) {
+                NDArray p = parameters.get(i);
+                p.set(ALL, updated[i][0]);
+                NDArray[] mv = moments.get(name(p));
+                if (mv == null) {
+                    updated[i][1].attach(manager);
+                    updated[i][2].attach(manager);
+                    moments.put(name(p), new NDArray[] {updated[i][1], updated[i][2]});
+                } else {
+                    mv[0].set(ALL, updated[i][1]);
+                    mv[1].set(ALL, updated[i][2]);
+                }
+            }
+            zero(grads);
+            steps = step;
             return norm;
+        }
+    }
+
+    private NonFiniteUpdateException refused(NonFiniteUpdateException.Quantity quantity, String parameter, String where,
+            String detail) {
+        return new NonFiniteUpdateException("optimizer step " + steps + " (" + where + ") refused: " + detail
+                + "; nothing was applied, the adapters and optimizer state keep their last finite values",
+                quantity, parameter, steps);
+    }
+
+    private static void zero(NDList grads) {
+        for (NDArray g : grads) {
+            g.set(ALL, 0f);
         }
     }
 

@@ -47,7 +47,8 @@ import org.slf4j.LoggerFactory;
  * frozen. Every random draw derives from the config's seed and the epoch number, so the same
  * seed on the same machine gives the same numbers, and {@link #resume} continues a saved run
  * bit-identically. Owns its optimizer state and scoring threads ({@link #close()}); the model is
- * the caller's. Training thread only.
+ * the caller's. One thread at a time, but any thread: the restore and update paths set PyTorch's
+ * per-thread autograd mode themselves ({@code GradMode}).
  */
 public final class Trainer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
@@ -80,15 +81,17 @@ public final class Trainer implements AutoCloseable {
         this.listeners = List.copyOf(b.listeners);
         this.seed = new SeededNoise(config.seed());
         Adapters adapters = model.adapters();
-        if (!adapters.contains(AdapterRoles.POLICY)) {
-            adapters.create(AdapterRoles.POLICY, true, seed.fork(-1));
-        }
-        for (String snapshot : method.snapshots()) {
-            if (!adapters.contains(snapshot)) {
-                adapters.copyOf(snapshot, adapters.get(AdapterRoles.POLICY), false);
+        GradMode.off(() -> {
+            if (!adapters.contains(AdapterRoles.POLICY)) {
+                adapters.create(AdapterRoles.POLICY, true, seed.fork(-1));
             }
-        }
-        adapters.get(method.samplingSet());
+            for (String snapshot : method.snapshots()) {
+                if (!adapters.contains(snapshot)) {
+                    adapters.copyOf(snapshot, adapters.get(AdapterRoles.POLICY), false);
+                }
+            }
+            return adapters.get(method.samplingSet());
+        });
         this.manager = NDManager.newBaseManager(adapters.device());
         this.optimizer = new AdamW(manager, config);
         this.scorer = new RewardScorer(b.reward, b.auxiliaries, method.advantages().embedder().orElse(null),
@@ -105,12 +108,22 @@ public final class Trainer implements AutoCloseable {
     }
 
     /**
-     * Runs one epoch; on a reward failure nothing is updated and the epoch can be retried.
+     * Runs one epoch; on a reward failure nothing is updated and the epoch can be retried. Any
+     * thread may call it (one at a time): autograd recording is off for the epoch and on only
+     * inside its backward passes, whatever the calling thread's mode.
      *
      * @return what the epoch measured
      * @throws RewardException when a reward fails, times out or returns bad scores
+     * @throws NonFiniteUpdateException when an optimizer step would make the gradients, the policy
+     *     adapter or the optimizer state non-finite: that step is not applied (earlier steps of the
+     *     epoch are), the epoch does not count and its listeners are not called, so no checkpoint of
+     *     it is written
      */
     public EpochReport epoch() {
+        return GradMode.off(this::runEpoch);
+    }
+
+    private EpochReport runEpoch() {
         TrainingProgress progress = new TrainingProgress(epoch, optimizer.steps());
         SeededNoise rng = seed.fork(epoch);
         EpochMetrics metrics = new EpochMetrics();
@@ -139,6 +152,10 @@ public final class Trainer implements AutoCloseable {
      * @return the report of the last epoch run, or null if none ran
      */
     public EpochReport trainUntil(int totalEpochs) {
+        return GradMode.off(() -> runUntil(totalEpochs));
+    }
+
+    private EpochReport runUntil(int totalEpochs) {
         listeners.forEach(l -> l.onTrainingStart(this));
         EpochReport last = null;
         while (epoch < totalEpochs) {
@@ -219,7 +236,8 @@ public final class Trainer implements AutoCloseable {
      * @return the global step after this one
      */
     private long optimizerStep(StepMetrics stepMetrics, int epoch, long step, EpochMetrics metrics) {
-        double gradNorm = optimizer.step(model.adapters().get(AdapterRoles.POLICY).parameters(), config.learningRate());
+        double gradNorm = optimizer.step(model.adapters().get(AdapterRoles.POLICY).parameters(), config.learningRate(),
+                "epoch " + epoch + ", adapter set '" + AdapterRoles.POLICY + "'");
         Map<String, Double> means = stepMetrics.means();
         means.put("grad_norm", gradNorm);
         means.put("learning_rate", config.learningRate());
@@ -321,7 +339,7 @@ public final class Trainer implements AutoCloseable {
      * @throws IOException when writing fails; earlier checkpoints are untouched
      */
     public Path save(Path dir) throws IOException {
-        return Checkpoints.save(dir, this);
+        return GradMode.off(() -> Checkpoints.save(dir, this));
     }
 
     /**
@@ -333,7 +351,12 @@ public final class Trainer implements AutoCloseable {
      * @throws IllegalArgumentException when it belongs to another model or method
      */
     public void resume(Path dir) throws IOException {
-        Checkpoints.restore(dir, this);
+        // The restore writes into the adapters in place: with recording on (any thread but the one
+        // that loaded the engine) PyTorch refuses in-place writes to leaves that require grad.
+        GradMode.off(() -> {
+            Checkpoints.restore(dir, this);
+            return null;
+        });
     }
 
     /** @return the number of epochs completed */
