@@ -53,10 +53,11 @@ public final class AdamW implements AutoCloseable {
      * whole.
      *
      * <p>The update is computed out of place into temporaries (new parameters and moments, about
-     * three times the adapter's size, freed when the step ends) and checked with one reduction per
-     * array ({@code sum(x * 0)} is 0 exactly when {@code x} is all finite, NaN otherwise) and one
-     * host read, then copied in. Checking before applying costs the same memory as keeping a copy
-     * to restore, but never leaves the parameters half-updated, even when the copy-in itself fails.
+     * three times the adapter's size until the step ends) and checked with one sum per parameter
+     * array and one host read; then the parameters are copied in and the new moments replace the
+     * old. Checking before applying costs the same memory as keeping a copy to restore, but never
+     * leaves the parameters half-updated. The gradient norm and the parameters are checked; the
+     * moments are finite whenever those are (see the step's comment).
      *
      * @param parameters the trainable arrays (named, gradients attached and accumulated)
      * @param learningRate this step's learning rate
@@ -106,56 +107,58 @@ public final class AdamW implements AutoCloseable {
             double bias2 = 1 - Math.pow(beta2, step);
             int n = parameters.size();
             NDArray[][] updated = new NDArray[n][];
-            NDList finite = new NDList();
+            NDList sums = new NDList();
             for (int i = 0; i < n; i++) {
                 NDArray p = parameters.get(i);
                 NDArray g = scale == 1.0 ? grads.get(i) : grads.get(i).mul(scale);
                 NDArray[] mv = moments.get(name(p));
                 NDArray m = mv == null ? scratch.zeros(p.getShape(), p.getDataType()) : mv[0];
                 NDArray v = mv == null ? scratch.zeros(p.getShape(), p.getDataType()) : mv[1];
-                // Temporaries follow their first operand: keep them in the scratch manager.
-                scratch.tempAttachAll(p);
-                if (mv != null) {
-                    scratch.tempAttachAll(mv[0], mv[1]);
-                }
-                NDArray newM = m.mul(beta1).addi(g.mul(1 - beta1));
-                NDArray newV = v.mul(beta2).addi(g.square().muli(1 - beta2));
+                // Results follow their first operand's manager: move each new array into the scratch one.
+                NDArray newM = inScratch(scratch, m.mul(beta1)).addi(g.mul(1 - beta1));
+                NDArray newV = inScratch(scratch, v.mul(beta2)).addi(g.square().muli(1 - beta2));
                 NDArray denominator = newV.sqrt().divi(Math.sqrt(bias2)).addi(eps);
-                NDArray newP = p.mul(1 - learningRate * weightDecay).subi(newM.div(denominator).muli(learningRate / bias1));
+                NDArray newP = inScratch(scratch, p.mul(1 - learningRate * weightDecay))
+                        .subi(newM.div(denominator).muli(learningRate / bias1));
                 updated[i] = new NDArray[] {newP, newM, newV};
-                finite.add(newP.mul(0).sum().reshape(1));
-                finite.add(newM.mul(0).sum().reshape(1));
-                finite.add(newV.mul(0).sum().reshape(1));
+                sums.add(newP.sum());
             }
-            float[] checks = NDArrays.concat(finite, 0).toFloatArray();
+            // With a finite gradient norm the new moments are convex combinations of the finite old
+            // ones and finite squares, so only the parameters need a look (a NaN or infinite moment
+            // left by a restore reaches them through the update); a sum is infinite or NaN when one
+            // of its terms is (or, harmlessly, when the parameters are already beyond float range).
+            float[] checks = NDArrays.stack(sums).toFloatArray();
             for (int k = 0; k < checks.length; k++) {
-                if (checks[k] != 0f) {
+                if (!Float.isFinite(checks[k])) {
                     zero(grads);
-                    NonFiniteUpdateException.Quantity q = k % 3 == 0 ? NonFiniteUpdateException.Quantity.PARAMETER
-                            : NonFiniteUpdateException.Quantity.OPTIMIZER_STATE;
-                    String what = k % 3 == 0 ? "parameter" : k % 3 == 1 ? "first moment (m)" : "second moment (v)";
-                    throw refused(q, name(parameters.get(k / 3)), where, "the updated " + what + " of "
-                            + name(parameters.get(k / 3)) + " has infinite or NaN values (learning rate " + learningRate
-                            + ", weight decay " + weightDecay + ", gradient norm " + norm + ")");
+                    String name = name(parameters.get(k));
+                    throw refused(NonFiniteUpdateException.Quantity.PARAMETER, name, where, "the updated parameter of "
+                            + name + " has infinite or NaN values (learning rate " + learningRate + ", weight decay "
+                            + weightDecay + ", gradient norm " + norm + ")");
                 }
             }
             for (int i = 0; i < n; i++) {
                 NDArray p = parameters.get(i);
                 p.set(ALL, updated[i][0]);
+                // The moments are the optimizer's own: take the new arrays instead of copying them in.
                 NDArray[] mv = moments.get(name(p));
-                if (mv == null) {
-                    updated[i][1].attach(manager);
-                    updated[i][2].attach(manager);
-                    moments.put(name(p), new NDArray[] {updated[i][1], updated[i][2]});
-                } else {
-                    mv[0].set(ALL, updated[i][1]);
-                    mv[1].set(ALL, updated[i][2]);
+                updated[i][1].attach(manager);
+                updated[i][2].attach(manager);
+                if (mv != null) {
+                    mv[0].close();
+                    mv[1].close();
                 }
+                moments.put(name(p), new NDArray[] {updated[i][1], updated[i][2]});
             }
             zero(grads);
             steps = step;
             return norm;
         }
+    }
+
+    private static NDArray inScratch(NDManager scratch, NDArray result) {
+        result.attach(scratch);
+        return result;
     }
 
     private NonFiniteUpdateException refused(NonFiniteUpdateException.Quantity quantity, String parameter, String where,
@@ -171,7 +174,7 @@ public final class AdamW implements AutoCloseable {
         }
     }
 
-    /** @return the moments by "m." / "v." + parameter name (views; do not close) */
+    /** @return the moments by "m." / "v." + parameter name (do not close; valid until the next step) */
     public Map<String, NDArray> state() {
         Map<String, NDArray> out = new LinkedHashMap<>();
         moments.forEach((k, mv) -> {

@@ -1,8 +1,7 @@
 package io.diffrl4j.core.train;
 
 /**
- * An optimizer step refused because a gradient, an updated parameter or the optimizer's moments
- * would be infinite or NaN (a runaway learning rate, a loss that overflowed). Nothing of the step
+ * An optimizer step refused because the gradients or an updated parameter would be infinite or NaN (a runaway learning rate, a loss that overflowed). Nothing of the step
  * was applied: the adapters and the optimizer state keep their last finite values, the step count
  * does not advance, and the accumulated gradients are cleared. The epoch that threw ends without
  * reaching its listeners, so no checkpoint of it is written; lower the learning rate (or find the
@@ -16,9 +15,7 @@ public final class NonFiniteUpdateException extends IllegalStateException {
         /** the accumulated gradients (their global norm) */
         GRADIENT("gradient"),
         /** a parameter after the update */
-        PARAMETER("updated parameter"),
-        /** the AdamW moments after the update */
-        OPTIMIZER_STATE("optimizer moment");
+        PARAMETER("updated parameter");
 
         private final String words;
 
