@@ -63,8 +63,12 @@ public final class SafePickleReader {
     public static final int MAX_DEPTH = 1000;
     /** The newest pickle protocol read. */
     public static final int HIGHEST_PROTOCOL = 5;
-    /** Cost units (about a byte of heap or a step of work) a read may spend per input byte. */
-    public static final long COST_PER_INPUT_BYTE = 24;
+    /**
+     * Cost units (about a byte of heap or a step of work) a read may spend per input byte: a dense
+     * but honest pickle (a long list of small ints, a dict of short memoized str keys) costs up to
+     * about 60 per byte in Java objects; {@link #MAX_COST} bounds large inputs.
+     */
+    public static final long COST_PER_INPUT_BYTE = 64;
     /** Cost units every read may spend whatever the input's size (small replies are never refused). */
     public static final long BASE_COST = 1L << 20;
     /** The most cost units any read may spend, whatever the input's size. */
@@ -74,7 +78,8 @@ public final class SafePickleReader {
 
     // approximate heap bytes of what the parser allocates (compressed oops), charged as cost units
     private static final long SLOT = 24; // a stack or list slot, with the copies its array's growth makes (up to 4.5 refs)
-    private static final long LIST_COST = 48;
+    private static final long REF = 8; // a reference in an array of exactly the right size
+    private static final long LIST_COST = 96; // the list and the array of 10 its first append allocates
     private static final long DICT_COST = 96;
     private static final long TUPLE_COST = 56;
     private static final long ENTRY_COST = 48;
@@ -324,12 +329,12 @@ public final class SafePickleReader {
                     }
                     case 'a' -> { // APPEND
                         Object v = pop();
-                        charge(2 * SLOT);
+                        charge(SLOT);
                         list(peek()).add(v);
                     }
                     case 'e' -> { // APPENDS
                         List<Object> items = popMark();
-                        charge(2 * SLOT * items.size());
+                        charge(SLOT * items.size());
                         list(peek()).addAll(items);
                     }
                     case 's' -> { // SETITEM
@@ -441,7 +446,7 @@ public final class SafePickleReader {
                 throw error("is malformed: opcode " + opName + " at byte " + opStart + " needs a MARK, and none is open");
             }
             int at = marks.remove(marks.size() - 1);
-            charge(2 * SLOT * (stack.size() - at));
+            charge(REF * (stack.size() - at)); // the copy of the items
             List<Object> items = new ArrayList<>(stack.subList(at, stack.size()));
             shrink(at);
             return items;
