@@ -6,6 +6,7 @@ import io.diffrl4j.core.reward.Prompt;
 import io.diffrl4j.core.reward.RewardFunction;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.math.BigInteger;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -18,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,12 +48,16 @@ import org.slf4j.LoggerFactory;
  * {@link GenEvalMetadata#metadata(Prompt)}.
  *
  * <p>The reply is untrusted: it is read by {@link SafePickleReader} (plain data only, nothing is
- * executed), at most {@link Config#maxReplyBytes()} bytes of it, and checked (a dict with every key, one
- * finite number per image). A request that gets no reply within {@link Config#timeout()}, cannot
+ * executed), at most {@link Config#maxReplyBytes()} bytes of it, at a cost in heap and work
+ * proportional to its size, and checked (a dict with every key, one finite number per image).
+ * {@link Config#timeout()} bounds each attempt as a whole: the wait for the reply and the reading
+ * of it (a reply that takes longer to read is refused). A request that gets no reply within {@link Config#timeout()}, cannot
  * connect, or gets an HTTP 5xx is retried up to {@link Config#retries()} times after
  * {@link Config#backoff()}, doubling each time; other failures are not retried. Every failure is an
  * {@link IOException} whose message names the server, the images and what went wrong (for an
- * HTTP 500, the start and end of the server's traceback).
+ * HTTP 500, the start and end of the server's traceback); values of the reply quoted in a message
+ * are cut short (a huge int is given by its size in bits), so that a hostile reply cannot make
+ * the message itself expensive.
  *
  * <p>Immutable and thread-safe: concurrent calls share one HTTP client. Configure with
  * {@link Config#builder(URI)}.
@@ -67,6 +73,8 @@ public final class GenEvalClient implements RewardFunction {
     private static final List<String> GROUP_KEYS = List.of("group_rewards", "group_strict_rewards");
     private static final int TRACEBACK_HEAD = 6;
     private static final int TRACEBACK_TAIL = 4;
+    private static final int MAX_RENDERED_KEYS = 10;
+    private static final int MAX_RENDERED_INT_BITS = 128;
 
     private final Config config;
     private final HttpClient http;
@@ -155,23 +163,37 @@ public final class GenEvalClient implements RewardFunction {
             request.put("images", jpegs);
             request.put("meta_datas", new ArrayList<Object>(metadata.subList(from, to)));
             request.put("only_strict", onlyStrict);
-            byte[] reply = post(PickleWriter.toBytes(request), from, to);
+            Received reply = post(PickleWriter.toBytes(request), from, to);
+            // the attempt's timeout covers reading the reply too; a fast reply leaves most of it
+            Duration left = config.timeout.minusNanos(System.nanoTime() - reply.attemptStartNanos());
+            if (left.compareTo(Duration.ofMillis(1)) < 0) {
+                left = Duration.ofMillis(1);
+            }
             try {
-                out.addAll(parse(reply, from, to));
+                out.addAll(parse(reply.body(), from, to, left));
             } catch (IOException e) {
                 // a malformed reply is the server's fault, not the network's: not retried
                 throw new IOException("GenEval server at " + config.url + ": " + e.getMessage(), e);
+            } catch (RuntimeException e) {
+                // a bug of ours on a strange reply must still name the server, not escape as is
+                throw new IOException("GenEval server at " + config.url + ": the GenEval reply for images " + from + " to "
+                        + (to - 1) + " could not be read: " + e, e);
             }
         }
         return List.copyOf(out);
     }
 
+    /** A reply body and when the attempt that got it began (System.nanoTime). */
+    private record Received(byte[] body, long attemptStartNanos) {
+    }
+
     /** @return the reply body of the first successful attempt */
-    private byte[] post(byte[] body, int from, int to) throws IOException, InterruptedException {
+    private Received post(byte[] body, int from, int to) throws IOException, InterruptedException {
         String what = "GenEval request for images " + from + " to " + (to - 1) + " at " + config.url;
         for (int attempt = 0; ; attempt++) {
+            long start = System.nanoTime();
             try {
-                return exchange(body);
+                return new Received(exchange(body), start);
             } catch (TransientFailure e) {
                 if (attempt == config.retries) {
                     String tries = (attempt + 1) + (attempt == 0 ? " attempt" : " attempts");
@@ -249,9 +271,9 @@ public final class GenEvalClient implements RewardFunction {
         return new IOException("the exchange failed: " + t, t);
     }
 
-    private List<GenEvalOutcome> parse(byte[] body, int from, int to) throws IOException {
+    private List<GenEvalOutcome> parse(byte[] body, int from, int to, Duration timeLimit) throws IOException {
         int n = to - from;
-        Object reply = replyReader.read(body);
+        Object reply = replyReader.read(body, timeLimit);
         if (!(reply instanceof Map<?, ?> map)) {
             throw new IOException("the GenEval reply for images " + from + " to " + (to - 1) + " is " + describe(reply)
                     + ", not a dict");
@@ -266,7 +288,7 @@ public final class GenEvalClient implements RewardFunction {
                 throw missing(map, key, "a dict of lists");
             }
             for (Map.Entry<?, ?> e : groups.entrySet()) {
-                numbers(map, key + "['" + e.getKey() + "']", e.getValue(), from, n, false);
+                numbers(map, key + "[" + render(e.getKey()) + "]", e.getValue(), from, n, false);
             }
         }
         List<GenEvalOutcome> out = new ArrayList<>(n);
@@ -303,7 +325,7 @@ public final class GenEvalClient implements RewardFunction {
     private static IOException missing(Map<?, ?> reply, String key, String expected) {
         Object v = reply.get(key);
         if (v == null && !reply.containsKey(key)) {
-            return new IOException("the GenEval reply lacks '" + key + "' (it has " + reply.keySet() + ")");
+            return new IOException("the GenEval reply lacks '" + key + "' (it has " + keys(reply) + ")");
         }
         return new IOException("the GenEval reply's '" + key + "' is " + describe(v) + ", not " + expected);
     }
@@ -312,8 +334,65 @@ public final class GenEvalClient implements RewardFunction {
         if (o == null || o instanceof Map<?, ?> || o instanceof List<?> || o instanceof byte[]) {
             return SafePickleReader.typeName(o);
         }
-        String s = String.valueOf(o);
-        return "'" + (s.length() > 40 ? s.substring(0, 40) + "..." : s) + "' (" + o.getClass().getSimpleName() + ")";
+        if (o instanceof BigInteger b && b.bitLength() > MAX_RENDERED_INT_BITS) {
+            return hugeInt(b);
+        }
+        String s = cut(o instanceof String str ? str : String.valueOf(o));
+        return "'" + s + "' (" + o.getClass().getSimpleName() + ")";
+    }
+
+    /** The first keys of a reply, each rendered at a bounded cost, as [a, b, ...]. */
+    private static String keys(Map<?, ?> reply) {
+        StringBuilder sb = new StringBuilder("[");
+        Iterator<?> it = reply.keySet().iterator();
+        for (int i = 0; it.hasNext(); i++) {
+            Object k = it.next();
+            if (i == MAX_RENDERED_KEYS) {
+                sb.append("... (").append(reply.size()).append(" keys)");
+                break;
+            }
+            sb.append(i == 0 ? "" : ", ").append(k instanceof String s ? cut(s) : render(k));
+        }
+        return sb.append(']').toString();
+    }
+
+    /**
+     * A reply's dict key or scalar for a message, at a cost bounded whatever its size: text cut
+     * short, a huge int by its size in bits (BigInteger.toString is superlinear), a tuple by its
+     * first items (a key's tuple holds only scalars, see {@link SafePickleReader}).
+     */
+    private static String render(Object o) {
+        if (o instanceof String s) {
+            return "'" + cut(s) + "'";
+        }
+        if (o instanceof BigInteger b && b.bitLength() > MAX_RENDERED_INT_BITS) {
+            return hugeInt(b);
+        }
+        if (o instanceof List<?> tuple) {
+            StringBuilder sb = new StringBuilder("(");
+            for (int i = 0; i < tuple.size(); i++) {
+                if (i == MAX_RENDERED_KEYS) {
+                    sb.append(", ... (").append(tuple.size()).append(" items)");
+                    break;
+                }
+                Object item = tuple.get(i);
+                sb.append(i == 0 ? "" : ", ").append(item instanceof List<?> || item instanceof Map<?, ?>
+                        ? SafePickleReader.typeName(item) : render(item));
+            }
+            return sb.append(tuple.size() == 1 ? ",)" : ")").toString();
+        }
+        if (o == null || o instanceof Map<?, ?> || o instanceof byte[]) {
+            return SafePickleReader.typeName(o);
+        }
+        return cut(String.valueOf(o));
+    }
+
+    private static String hugeInt(BigInteger b) {
+        return "an int of " + b.bitLength() + " bits";
+    }
+
+    private static String cut(String s) {
+        return s.length() > 40 ? s.substring(0, 40) + "..." : s;
     }
 
     /** The start and end of a traceback: where it was raised and what was raised. */

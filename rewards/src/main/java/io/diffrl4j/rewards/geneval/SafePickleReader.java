@@ -7,6 +7,7 @@ import java.math.BigInteger;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -16,6 +17,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Reads Python pickles (protocols 2 to 5, and the binary opcodes of protocol 1) that hold only
@@ -40,16 +42,53 @@ import java.util.Map;
  *
  * <p>Protocol 0's text opcodes and sets are refused too (a GenEval message never holds them), and
  * so is Python's protocol-2 encoding of {@code bytes} (a call to {@code _codecs.encode}): a peer
- * that sends bytes must use protocol 3 or later, as Python 3 does by default. Limits keep a
- * hostile input from costing more than its size: the input may hold at most {@link #maxBytes()}
- * bytes, containers may nest at most {@value #MAX_DEPTH} deep and may not contain themselves.
- * Truncated input, bytes after STOP and malformed opcodes are errors. Immutable and thread-safe.
+ * that sends bytes must use protocol 3 or later, as Python 3 does by default.
+ *
+ * <p>Limits keep a hostile input from costing more than its size, and they hold while the input is
+ * parsed, not only on the finished value: the input may hold at most {@link #maxBytes()} bytes;
+ * reading it may cost at most {@value #COST_PER_INPUT_BYTE} units per input byte (plus
+ * {@value #BASE_COST}), and never more than {@value #MAX_COST} units, where a unit is about one
+ * byte of heap or one step of work (every value, container, stack slot, memo entry and dict entry
+ * is charged, and so is hashing and comparing dict keys); containers may nest at most
+ * {@value #MAX_DEPTH} deep and may not contain themselves. Dict keys are restricted to what
+ * Python hashes cheaply and a GenEval message uses: str, bytes, int, float, bool, None and flat
+ * tuples of those (a tuple key holding a container is refused), and one dict may hold at most
+ * {@value #MAX_KEYS_PER_HASH} distinct keys with the same Java hash code, so that crafted hash
+ * collisions cannot make building it quadratic. Nothing recurses on the input's depth. A read
+ * may also be given a time limit ({@link #read(byte[], Duration)}). Truncated input, bytes after
+ * STOP and malformed opcodes are errors. Immutable and thread-safe.
  */
 public final class SafePickleReader {
     /** Containers nested deeper than this are refused (Python's own pickler stops near 1000). */
     public static final int MAX_DEPTH = 1000;
     /** The newest pickle protocol read. */
     public static final int HIGHEST_PROTOCOL = 5;
+    /**
+     * Cost units (about a byte of heap or a step of work) a read may spend per input byte: a dense
+     * but honest pickle (a long list of small ints, a dict of short memoized str keys) costs up to
+     * about 60 per byte in Java objects; {@link #MAX_COST} bounds large inputs.
+     */
+    public static final long COST_PER_INPUT_BYTE = 64;
+    /** Cost units every read may spend whatever the input's size (small replies are never refused). */
+    public static final long BASE_COST = 1L << 20;
+    /** The most cost units any read may spend, whatever the input's size. */
+    public static final long MAX_COST = 512L << 20;
+    /** The most distinct keys with one Java hash code that one dict may hold. */
+    public static final int MAX_KEYS_PER_HASH = 8;
+
+    // approximate heap bytes of what the parser allocates (compressed oops), charged as cost units
+    private static final long SLOT = 24; // a stack or list slot, with the copies its array's growth makes (up to 4.5 refs)
+    private static final long REF = 8; // a reference in an array of exactly the right size
+    private static final long LIST_COST = 96; // the list and the array of 10 its first append allocates
+    private static final long DICT_COST = 96;
+    private static final long TUPLE_COST = 56;
+    private static final long ENTRY_COST = 48;
+    private static final long MEMO_COST = 72;
+    private static final long MARK_COST = 24;
+    private static final long BOX_COST = 24;
+    private static final long KEY_COUNT_COST = 64;
+    /** Opcodes between two looks at the clock when a read has a time limit. */
+    private static final int CLOCK_EVERY = 1024;
 
     private static final String PLAIN = "only plain data (dict, list, tuple, str, bytes, int, float, bool, None) is read";
 
@@ -111,12 +150,41 @@ public final class SafePickleReader {
      *     but plain data
      */
     public Object read(byte[] data) throws IOException {
+        return read(data, Long.MAX_VALUE);
+    }
+
+    /**
+     * @param data the pickle
+     * @param timeLimit how long the read may take, positive; the clock is looked at every
+     *     {@value #CLOCK_EVERY} opcodes, so a small pickle is read whatever the limit
+     * @return the value (see the table above); fresh, the caller owns it
+     * @throws IOException when the pickle is too large, malformed, truncated, holds anything but
+     *     plain data, or takes longer than the limit to read
+     */
+    public Object read(byte[] data, Duration timeLimit) throws IOException {
+        if (timeLimit == null || timeLimit.isNegative() || timeLimit.isZero()) {
+            throw new IllegalArgumentException("timeLimit must be positive, got " + timeLimit);
+        }
+        long nanos = timeLimit.compareTo(Duration.ofDays(365)) > 0 ? Long.MAX_VALUE : timeLimit.toNanos();
+        return read(data, nanos);
+    }
+
+    private Object read(byte[] data, long timeLimitNanos) throws IOException {
         if (data.length > maxBytes) {
             throw tooLarge(String.valueOf(data.length));
         }
-        Object value = new Parser(data).run();
-        checkShape(value);
+        Parser parser = new Parser(data, timeLimitNanos);
+        Object value = parser.run();
+        parser.checkShape(value);
         return value;
+    }
+
+    /**
+     * @param inputBytes the size of an input
+     * @return the most cost units a read of it may spend
+     */
+    public static long costBudget(long inputBytes) {
+        return Math.min(MAX_COST, BASE_COST + COST_PER_INPUT_BYTE * inputBytes);
     }
 
     private IOException tooLarge(String size) {
@@ -136,9 +204,37 @@ public final class SafePickleReader {
         private final ArrayList<Object> stack = new ArrayList<>();
         private final ArrayList<Integer> marks = new ArrayList<>();
         private final Map<Long, Object> memo = new HashMap<>();
+        /** Per dict built here, how many distinct keys it holds per key hash code. */
+        private final Map<Map<?, ?>, Map<Integer, Integer>> keysPerHash = new IdentityHashMap<>();
+        private final long budget;
+        private final long startNanos = System.nanoTime();
+        private final long timeLimitNanos;
+        private long cost;
+        private long steps;
 
-        Parser(byte[] in) {
+        Parser(byte[] in, long timeLimitNanos) {
             this.in = in;
+            this.budget = costBudget(in.length);
+            this.timeLimitNanos = timeLimitNanos;
+        }
+
+        /** Spends cost units, refusing the input once its budget is gone. */
+        private void charge(long units) throws IOException {
+            cost += units;
+            if (cost > budget) {
+                throw new IOException("the " + subject + " costs more than " + budget + " units (about bytes of heap or steps of"
+                        + " work) to read, the limit for " + in.length + " input bytes (" + COST_PER_INPUT_BYTE + " per byte + "
+                        + BASE_COST + ", at most " + MAX_COST + "), at byte " + opStart + ": refused");
+            }
+        }
+
+        /** One step of work; looks at the clock now and then. */
+        private void step() throws IOException {
+            if (++steps % CLOCK_EVERY == 0 && timeLimitNanos != Long.MAX_VALUE
+                    && System.nanoTime() - startNanos > timeLimitNanos) {
+                throw new IOException("the " + subject + " takes longer than " + (timeLimitNanos / 1_000_000)
+                        + " ms to read (stopped at byte " + opStart + " of " + in.length + "): refused");
+            }
         }
 
         Object run() throws IOException {
@@ -149,6 +245,8 @@ public final class SafePickleReader {
                 opStart = pos;
                 int op = in[pos++] & 0xff;
                 opName = name(op);
+                step();
+                charge(SLOT);
                 switch (op) {
                     case 0x80 -> { // PROTO
                         int p = u8();
@@ -179,11 +277,14 @@ public final class SafePickleReader {
                     case 0x88 -> push(Boolean.TRUE);
                     case 0x89 -> push(Boolean.FALSE);
                     case 'K' -> push(u8());
-                    case 'M' -> push(u8() | u8() << 8);
-                    case 'J' -> push(s32());
+                    case 'M' -> push(boxed(u8() | u8() << 8));
+                    case 'J' -> push(boxed(s32()));
                     case 0x8a -> push(longLE(u8()));
                     case 0x8b -> push(longLE(length(s32())));
-                    case 'G' -> push(Double.longBitsToDouble(s64BigEndian()));
+                    case 'G' -> {
+                        charge(BOX_COST);
+                        push(Double.longBitsToDouble(s64BigEndian()));
+                    }
                     case 0x8c -> push(utf8(u8()));
                     case 'X' -> push(utf8(length(s32())));
                     case 0x8d -> push(utf8(length64(u64())));
@@ -192,31 +293,48 @@ public final class SafePickleReader {
                     case 'C' -> push(bytes(u8()));
                     case 'B' -> push(bytes(length(s32())));
                     case 0x8e, 0x96 -> push(bytes(length64(u64()))); // BINBYTES8, BYTEARRAY8
-                    case ']' -> push(new ArrayList<>());
-                    case '}' -> push(new LinkedHashMap<>());
+                    case ']' -> {
+                        charge(LIST_COST);
+                        push(new ArrayList<>());
+                    }
+                    case '}' -> {
+                        charge(DICT_COST);
+                        push(new LinkedHashMap<>());
+                    }
                     case ')' -> push(tuple(List.of()));
-                    case '(' -> marks.add(stack.size());
-                    case 'l' -> push(new ArrayList<>(popMark()));
+                    case '(' -> {
+                        charge(MARK_COST);
+                        marks.add(stack.size());
+                    }
+                    case 'l' -> {
+                        List<Object> items = popMark();
+                        charge(LIST_COST + SLOT * items.size());
+                        push(new ArrayList<>(items));
+                    }
                     case 't' -> push(tuple(popMark()));
                     case 0x85, 0x86, 0x87 -> { // TUPLE1, TUPLE2, TUPLE3
                         int n = op - 0x84;
                         need(n);
+                        charge(2 * SLOT * n);
                         List<Object> items = new ArrayList<>(stack.subList(stack.size() - n, stack.size()));
                         shrink(stack.size() - n);
                         push(tuple(items));
                     }
                     case 'd' -> {
                         List<Object> items = popMark();
+                        charge(DICT_COST);
                         Map<Object, Object> m = new LinkedHashMap<>();
                         putAll(m, items);
                         push(m);
                     }
                     case 'a' -> { // APPEND
                         Object v = pop();
+                        charge(SLOT);
                         list(peek()).add(v);
                     }
                     case 'e' -> { // APPENDS
                         List<Object> items = popMark();
+                        charge(SLOT * items.size());
                         list(peek()).addAll(items);
                     }
                     case 's' -> { // SETITEM
@@ -231,9 +349,9 @@ public final class SafePickleReader {
                     case '0' -> pop(); // POP
                     case '1' -> popMark(); // POP_MARK
                     case '2' -> push(peek()); // DUP
-                    case 'q' -> memo.put((long) u8(), peek()); // BINPUT
-                    case 'r' -> memo.put(u32(), peek()); // LONG_BINPUT
-                    case 0x94 -> memo.put((long) memo.size(), peek()); // MEMOIZE
+                    case 'q' -> memoPut(u8()); // BINPUT
+                    case 'r' -> memoPut(u32()); // LONG_BINPUT
+                    case 0x94 -> memoPut(memo.size()); // MEMOIZE
                     case 'h' -> push(memoGet(u8())); // BINGET
                     case 'j' -> push(memoGet(u32())); // LONG_BINGET
                     default -> throw refused(op);
@@ -328,9 +446,16 @@ public final class SafePickleReader {
                 throw error("is malformed: opcode " + opName + " at byte " + opStart + " needs a MARK, and none is open");
             }
             int at = marks.remove(marks.size() - 1);
+            charge(REF * (stack.size() - at)); // the copy of the items
             List<Object> items = new ArrayList<>(stack.subList(at, stack.size()));
             shrink(at);
             return items;
+        }
+
+        private void memoPut(long index) throws IOException {
+            Object v = peek();
+            charge(MEMO_COST);
+            memo.put(index, v);
         }
 
         private Object memoGet(long index) throws IOException {
@@ -369,11 +494,53 @@ public final class SafePickleReader {
                     throw error("is malformed: opcode " + opName + " at byte " + opStart + " uses " + typeName(k)
                             + " as a dict key (unhashable in Python)");
                 }
+                // hashing a key and comparing it with the few keys of equal hash costs its size each time
+                charge((MAX_KEYS_PER_HASH + 1L) * keySize(k) + ENTRY_COST);
+                if (!m.containsKey(k)) {
+                    Map<Integer, Integer> counts = keysPerHash.computeIfAbsent(m, x -> new HashMap<>());
+                    charge(KEY_COUNT_COST);
+                    int same = counts.merge(Objects.hashCode(k), 1, Integer::sum);
+                    if (same > MAX_KEYS_PER_HASH) {
+                        throw error("holds more than " + MAX_KEYS_PER_HASH + " distinct keys with one hash code in a dict"
+                                + " (opcode " + opName + " at byte " + opStart + "; crafted hash collisions?): refused");
+                    }
+                }
                 m.put(k, items.get(i + 1));
             }
         }
 
-        private List<Object> tuple(List<Object> items) {
+        /**
+         * The work of hashing or comparing a dict key once, refusing keys that are not a scalar or
+         * a flat tuple of scalars; never recurses (a tuple key may not hold a container).
+         */
+        private long keySize(Object k) throws IOException {
+            if (k instanceof List<?> tuple) {
+                long size = 1;
+                for (Object e : tuple) {
+                    if (e instanceof List<?> || e instanceof Map<?, ?>) {
+                        throw error("uses a tuple holding " + typeName(e) + " as a dict key (opcode " + opName + " at byte "
+                                + opStart + "): refused, only str, bytes, int, float, bool, None and flat tuples of those"
+                                + " are read as keys");
+                    }
+                    size += scalarSize(e);
+                }
+                return size;
+            }
+            return scalarSize(k);
+        }
+
+        private long scalarSize(Object o) {
+            if (o instanceof String s) {
+                return 1 + s.length();
+            }
+            if (o instanceof BigInteger b) {
+                return 1 + b.bitLength() / 32;
+            }
+            return 1; // byte[] hashes by identity, boxed numbers, bools and None in constant time
+        }
+
+        private List<Object> tuple(List<Object> items) throws IOException {
+            charge(TUPLE_COST + SLOT * items.size());
             return Collections.unmodifiableList(items);
         }
 
@@ -435,10 +602,17 @@ public final class SafePickleReader {
             return (int) n;
         }
 
+        private Object boxed(int v) throws IOException {
+            charge(BOX_COST);
+            return v;
+        }
+
+        /** Copies n bytes of the input; charged as the copy plus what is built from it (at most 3 n + a header). */
         private byte[] take(int n) throws IOException {
             if (n > in.length - pos) {
                 throw truncated(n + " bytes");
             }
+            charge(3L * n + BOX_COST * 2);
             byte[] b = Arrays.copyOfRange(in, pos, pos + n);
             pos += n;
             return b;
@@ -495,51 +669,59 @@ public final class SafePickleReader {
             }
             return v;
         }
-    }
 
-    /**
-     * Refuses a value that contains itself (only possible through the memo) or nests deeper than
-     * {@link #MAX_DEPTH}, so that callers may walk, print and compare it without overflowing the
-     * stack. Shared sub-values are walked once, so this is linear in the pickle's size.
-     */
-    private void checkShape(Object root) throws IOException {
-        Map<Object, Boolean> onPath = new IdentityHashMap<>();
-        Map<Object, Boolean> done = new IdentityHashMap<>();
-        ArrayList<Object> nodes = new ArrayList<>();
-        ArrayList<Iterator<?>> children = new ArrayList<>();
-        if (!isContainer(root)) {
-            return;
-        }
-        nodes.add(root);
-        children.add(childrenOf(root));
-        onPath.put(root, Boolean.TRUE);
-        while (!nodes.isEmpty()) {
-            Iterator<?> it = children.get(children.size() - 1);
-            if (!it.hasNext()) {
-                Object finished = nodes.remove(nodes.size() - 1);
-                children.remove(children.size() - 1);
-                onPath.remove(finished);
-                done.put(finished, Boolean.TRUE);
-                continue;
+        /**
+         * Refuses a value that contains itself (only possible through the memo) or nests deeper than
+         * {@link #MAX_DEPTH}, so that callers may walk, print and compare it without overflowing the
+         * stack. Shared sub-values are walked once, so this is linear in the pickle's size.
+         */
+        void checkShape(Object root) throws IOException {
+            Map<Object, Boolean> onPath = new IdentityHashMap<>();
+            Map<Object, Boolean> done = new IdentityHashMap<>();
+            ArrayList<Object> nodes = new ArrayList<>();
+            ArrayList<Iterator<?>> children = new ArrayList<>();
+            if (!isContainer(root)) {
+                return;
             }
-            Object child = it.next();
-            if (!isContainer(child) || done.containsKey(child)) {
-                continue;
+            charge(2 * MEMO_COST + SLOT * childCount(root));
+            nodes.add(root);
+            children.add(childrenOf(root));
+            onPath.put(root, Boolean.TRUE);
+            opStart = in.length;
+            while (!nodes.isEmpty()) {
+                step();
+                Iterator<?> it = children.get(children.size() - 1);
+                if (!it.hasNext()) {
+                    Object finished = nodes.remove(nodes.size() - 1);
+                    children.remove(children.size() - 1);
+                    onPath.remove(finished);
+                    done.put(finished, Boolean.TRUE);
+                    continue;
+                }
+                Object child = it.next();
+                if (!isContainer(child) || done.containsKey(child)) {
+                    continue;
+                }
+                if (onPath.containsKey(child)) {
+                    throw new IOException("the " + subject + " holds a container that contains itself: refused");
+                }
+                if (nodes.size() >= MAX_DEPTH) {
+                    throw new IOException("the " + subject + " nests containers deeper than " + MAX_DEPTH + ": refused");
+                }
+                charge(2 * MEMO_COST + SLOT * childCount(child));
+                nodes.add(child);
+                children.add(childrenOf(child));
+                onPath.put(child, Boolean.TRUE);
             }
-            if (onPath.containsKey(child)) {
-                throw new IOException("the " + subject + " holds a container that contains itself: refused");
-            }
-            if (nodes.size() >= MAX_DEPTH) {
-                throw new IOException("the " + subject + " nests containers deeper than " + MAX_DEPTH + ": refused");
-            }
-            nodes.add(child);
-            children.add(childrenOf(child));
-            onPath.put(child, Boolean.TRUE);
         }
     }
 
     private static boolean isContainer(Object o) {
         return o instanceof List<?> || o instanceof Map<?, ?>;
+    }
+
+    private static int childCount(Object o) {
+        return o instanceof Map<?, ?> m ? 2 * m.size() : ((List<?>) o).size();
     }
 
     private static Iterator<?> childrenOf(Object o) {

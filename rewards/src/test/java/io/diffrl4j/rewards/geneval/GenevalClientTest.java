@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpExchange;
@@ -30,6 +31,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -344,6 +346,89 @@ class GenevalClientTest {
             e = assertThrows(IOException.class, () -> c.evaluate(images(1), prompts(1)));
             assertEquals("GenEval request for images 0 to 0 at " + chunked.uri() + " failed: the GenEval reply is more than 1000 bytes, "
                     + "over the limit of 1000 bytes (maxReplyBytes): refused", e.getMessage());
+        }
+    }
+
+    @Test
+    void hostileRepliesFailNamingTheServerWithinTheTimeout() throws Exception {
+        AtomicReference<byte[]> body = new AtomicReference<>();
+        stub = new Stub((attempt, request) -> new Reply(200, body.get()));
+        Duration timeout = Duration.ofSeconds(2);
+        GenEvalClient client = new GenEvalClient(config(stub.uri()).optTimeout(timeout).optRetries(0).build());
+        int tried = 0;
+        for (Map.Entry<String, java.util.function.Supplier<byte[]>> hostile : GenevalPickleFuzzTest.hostile()) {
+            body.set(hostile.getValue().get());
+            long start = System.nanoTime();
+            // an Error or a hang would escape assertThrows / the preemptive limit and fail here
+            IOException e = assertTimeoutPreemptively(timeout.plusSeconds(3),
+                    () -> assertThrows(IOException.class, () -> client.evaluate(images(1), prompts(1)), hostile.getKey()),
+                    hostile.getKey());
+            double seconds = (System.nanoTime() - start) / 1e9;
+            assertTrue(e.getMessage().startsWith("GenEval server at " + stub.uri() + ": the GenEval reply "),
+                    hostile.getKey() + ": " + e.getMessage());
+            assertTrue(e.getMessage().length() < 1000, hostile.getKey() + ": a message of " + e.getMessage().length() + " chars");
+            assertTrue(seconds < timeout.toMillis() / 1000.0 + 1, hostile.getKey() + " took " + seconds + " s");
+            tried++;
+        }
+        assertEquals(tried, stub.attempts.get(), "a hostile reply is not retried");
+    }
+
+    @Test
+    void theTimeoutBoundsReadingTheReplyToo() throws Exception {
+        // 8 MiB of BININT2: within the reader's cost budget, but slow to read, sent 250 ms into
+        // the attempt: its timeout (300 ms) covers the wait, the transfer and the reading together
+        int size = 8 << 20;
+        byte[] slow = new byte[size];
+        slow[0] = (byte) 0x80;
+        slow[1] = 4;
+        for (int i = 2; i + 3 <= size - 1; i += 3) {
+            slow[i] = 'M';
+            slow[i + 1] = (byte) 0xe8;
+            slow[i + 2] = 0x03;
+        }
+        slow[size - 1] = '.';
+        stub = new Stub((attempt, request) -> {
+            Thread.sleep(250);
+            return new Reply(200, slow);
+        });
+        GenEvalClient client = new GenEvalClient(config(stub.uri()).optTimeout(Duration.ofMillis(300)).optRetries(0).build());
+        long start = System.nanoTime();
+        IOException e = assertTimeoutPreemptively(Duration.ofSeconds(10),
+                () -> assertThrows(IOException.class, () -> client.evaluate(images(1), prompts(1))));
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertTrue(seconds < 0.3 + 1.5, "gave up soon after the timeout: " + seconds + " s (" + e.getMessage() + ")");
+        // which of the two ran out of time depends on the machine; either way the server is named
+        String m = e.getMessage();
+        System.out.printf("an 8 MiB slow reply after 250 ms, with a 300 ms timeout: refused after %.3f s: %s%n", seconds, m);
+        System.out.printf("an 8 MiB slow reply after 250 ms, with a 300 ms timeout: refused after %.3f s: %s%n", seconds, m);
+        assertTrue(m.startsWith("GenEval server at " + stub.uri() + ": the GenEval reply takes longer than ")
+                || m.startsWith("GenEval request for images 0 to 0 at " + stub.uri() + " failed after 1 attempt: no reply within 300 ms"), m);
+    }
+
+    @Test
+    void hugeIntsInAReplyAreNamedByTheirSizeAtOnce() throws Exception {
+        String out = GenevalPickleTest.python("""
+                import base64, pickle, sys
+                huge = 2 ** 4_000_000 - 1
+                groups = {huge: [1.0]}
+                reply = {"scores": [0.5, 0.5], "rewards": [1.0, 1.0], "strict_rewards": [1.0, 1.0], "group_rewards": groups,
+                         "group_strict_rewards": groups}
+                sys.stdout.write(base64.b64encode(pickle.dumps(reply, protocol=4)).decode())
+                lacking = {huge: 1, "scores": [0.5, 0.5], "rewards": [1.0, 1.0], "strict_rewards": [1.0, 1.0]}
+                sys.stdout.write(" " + base64.b64encode(pickle.dumps(lacking, protocol=4)).decode())
+                sys.stdout.write(" " + base64.b64encode(pickle.dumps(huge, protocol=4)).decode())
+                """, new byte[0]);
+        String[] replies = out.split(" ");
+        String[] expected = {
+            "the GenEval reply has 1 group_rewards[an int of 4000000 bits] for 2 images",
+            "the GenEval reply lacks 'group_rewards' (it has [an int of 4000000 bits, scores, rewards, strict_rewards])",
+            "the GenEval reply for images 0 to 1 is an int of 4000000 bits, not a dict"};
+        for (int i = 0; i < replies.length; i++) {
+            byte[] body = java.util.Base64.getDecoder().decode(replies[i]);
+            long start = System.nanoTime();
+            assertBadReply(new Reply(200, body), expected[i]);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            assertTrue(seconds < 1, "no BigInteger.toString: " + seconds + " s");
         }
     }
 
