@@ -17,8 +17,9 @@ import org.slf4j.LoggerFactory;
  * <p>DJL's API has no such switch and the engine is only a runtime dependency of core, so the
  * PyTorch engine's public {@code JniUtils.isGradMode/setGradMode} are reached by reflection (looked
  * up once). On another engine the work runs as is, and a debug line says so once. Stateless.
+ * Also used for no-grad forward passes whose result is only read on the host (CRD's group means).
  */
-final class GradMode {
+public final class GradMode {
     private static final Logger LOG = LoggerFactory.getLogger(GradMode.class);
     private static final Method IS_GRAD_MODE;
     private static final Method SET_GRAD_MODE;
@@ -39,7 +40,7 @@ final class GradMode {
 
     /** Work that may throw a checked exception of one type. */
     @FunctionalInterface
-    interface Work<T, E extends Exception> {
+    public interface Work<T, E extends Exception> {
         T run() throws E;
     }
 
@@ -55,7 +56,7 @@ final class GradMode {
      * @return its result
      * @throws E what it threw
      */
-    static <T, E extends Exception> T off(Work<T, E> work) throws E {
+    public static <T, E extends Exception> T off(Work<T, E> work) throws E {
         if (IS_GRAD_MODE == null) {
             return work.run();
         }
