@@ -377,16 +377,7 @@ class GenevalClientTest {
     void theTimeoutBoundsReadingTheReplyToo() throws Exception {
         // 8 MiB of BININT2: within the reader's cost budget, but slow to read, sent 250 ms into
         // the attempt: its timeout (300 ms) covers the wait, the transfer and the reading together
-        int size = 8 << 20;
-        byte[] slow = new byte[size];
-        slow[0] = (byte) 0x80;
-        slow[1] = 4;
-        for (int i = 2; i + 3 <= size - 1; i += 3) {
-            slow[i] = 'M';
-            slow[i + 1] = (byte) 0xe8;
-            slow[i + 2] = 0x03;
-        }
-        slow[size - 1] = '.';
+        byte[] slow = GenevalPickleFuzzTest.manyInts(8 << 20);
         stub = new Stub((attempt, request) -> {
             Thread.sleep(250);
             return new Reply(200, slow);

@@ -436,6 +436,22 @@ class GenevalPickleFuzzTest {
     void aTimeLimitStopsALongRead() {
         // 32 MiB of BININT2 (every one a boxed value) is within the cost budget but takes a while
         int size = 32 << 20;
+        byte[] input = manyInts(size);
+        SafePickleReader reader = new SafePickleReader(size, "GenEval reply");
+        long start = System.nanoTime();
+        IOException e = assertThrows(IOException.class, () -> assertTimeoutPreemptively(Duration.ofSeconds(10),
+                () -> reader.read(input, Duration.ofMillis(20))));
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertTrue(e.getMessage().startsWith("the GenEval reply takes longer than 20 ms to read (stopped at byte "), e.getMessage());
+        assertTrue(seconds < 2, "stopped soon after the limit: " + seconds + " s");
+        assertThrows(IllegalArgumentException.class, () -> reader.read(input, Duration.ZERO));
+    }
+
+    /**
+     * A protocol-4 pickle of {@code size} bytes that pushes BININT2 1000 over and over: within the
+     * reader's cost budget, but slow to read (every value is boxed).
+     */
+    static byte[] manyInts(int size) {
         byte[] input = new byte[size];
         input[0] = (byte) 0x80;
         input[1] = 4;
@@ -445,13 +461,6 @@ class GenevalPickleFuzzTest {
             input[i + 2] = 0x03;
         }
         input[size - 1] = '.';
-        SafePickleReader reader = new SafePickleReader(size, "GenEval reply");
-        long start = System.nanoTime();
-        IOException e = assertThrows(IOException.class, () -> assertTimeoutPreemptively(Duration.ofSeconds(10),
-                () -> reader.read(input, Duration.ofMillis(20))));
-        double seconds = (System.nanoTime() - start) / 1e9;
-        assertTrue(e.getMessage().startsWith("the GenEval reply takes longer than 20 ms to read (stopped at byte "), e.getMessage());
-        assertTrue(seconds < 2, "stopped soon after the limit: " + seconds + " s");
-        assertThrows(IllegalArgumentException.class, () -> reader.read(input, Duration.ZERO));
+        return input;
     }
 }
