@@ -205,6 +205,7 @@ public final class Trainer implements AutoCloseable {
         for (List<MicroBatches.Plan> part : steps) {
             try (NDManager stepManager = epochManager.newSubManager()) {
                 StepMetrics stepMetrics = new StepMetrics(stepManager);
+                GradientSignal signal = new GradientSignal(policyParameters(), stepManager);
                 TrainingProgress at = new TrainingProgress(progress.epoch(), step);
                 int microBatches = part.size() * partsPerGroup;
                 for (MicroBatches.Plan plan : part) {
@@ -212,7 +213,7 @@ public final class Trainer implements AutoCloseable {
                     SeededNoise planRng = rng.fork(1000 + plan.chunk() * 1000L + plan.groups()[0]);
                     if (partsPerGroup == 1) {
                         accumulate(MicroBatches.build(stepManager, plan, c.rollout(), c.cond(), c.uncond(), c.firstRow(),
-                                advantages, rewards, method.sampler(), at, planRng, epochRng, null), microBatches, stepMetrics);
+                                advantages, rewards, method.sampler(), at, planRng, epochRng, null), microBatches, stepMetrics, signal);
                         continue;
                     }
                     // The group batch lives for the step: every part of the group reads it.
@@ -221,10 +222,10 @@ public final class Trainer implements AutoCloseable {
                     for (MicroBatches.Plan p : plan.parts(partsPerGroup)) {
                         accumulate(MicroBatches.build(stepManager, p, c.rollout(), c.cond(), c.uncond(), c.firstRow(),
                                 advantages, rewards, method.sampler(), at, planRng.fork(p.part()), epochRng, groups),
-                                microBatches, stepMetrics);
+                                microBatches, stepMetrics, signal);
                     }
                 }
-                step = optimizerStep(stepMetrics, progress.epoch(), step, metrics);
+                step = optimizerStep(stepMetrics, signal, progress.epoch(), step, metrics);
             }
         }
     }
@@ -235,10 +236,11 @@ public final class Trainer implements AutoCloseable {
      *
      * @return the global step after this one
      */
-    private long optimizerStep(StepMetrics stepMetrics, int epoch, long step, EpochMetrics metrics) {
-        double gradNorm = optimizer.step(model.adapters().get(AdapterRoles.POLICY).parameters(), config.learningRate(),
-                "epoch " + epoch + ", adapter set '" + AdapterRoles.POLICY + "'");
+    private long optimizerStep(StepMetrics stepMetrics, GradientSignal signal, int epoch, long step, EpochMetrics metrics) {
         Map<String, Double> means = stepMetrics.means();
+        signal.report(means);   // before the step: AdamW zeroes the gradients it reads
+        double gradNorm = optimizer.step(policyParameters(), config.learningRate(),
+                "epoch " + epoch + ", adapter set '" + AdapterRoles.POLICY + "'");
         means.put("grad_norm", gradNorm);
         means.put("learning_rate", config.learningRate());
         means.forEach(metrics::add);
@@ -271,18 +273,23 @@ public final class Trainer implements AutoCloseable {
             }
             try (NDManager stepManager = epochManager.newSubManager()) {
                 StepMetrics stepMetrics = new StepMetrics(stepManager);
+                GradientSignal signal = new GradientSignal(policyParameters(), stepManager);
                 TrainingProgress at = new TrainingProgress(progress.epoch(), step);
                 for (int[] rows : part) {
                     SeededNoise batchRng = rng.fork(2_000_000L + rows[0]);
                     accumulate(MicroBatches.buildRows(stepManager, rows, sources, g, advantages, rewards, method.sampler(), at,
-                            batchRng, epochRng), part.size(), stepMetrics);
+                            batchRng, epochRng), part.size(), stepMetrics, signal);
                 }
-                step = optimizerStep(stepMetrics, progress.epoch(), step, metrics);
+                step = optimizerStep(stepMetrics, signal, progress.epoch(), step, metrics);
             }
         }
     }
 
-    private void accumulate(MicroBatch batch, int microBatches, StepMetrics stepMetrics) {
+    private List<NDArray> policyParameters() {
+        return model.adapters().get(AdapterRoles.POLICY).parameters();
+    }
+
+    private void accumulate(MicroBatch batch, int microBatches, StepMetrics stepMetrics, GradientSignal signal) {
         PolicyObjective objective = method.objective();
         int passes = objective.passes(batch);
         double scale = 1.0 / ((double) passes * microBatches);
@@ -301,6 +308,7 @@ public final class Trainer implements AutoCloseable {
                 }
             }
         }
+        signal.afterMicroBatch((long) batch.size() * passes);
     }
 
     private ImageBatch decode(NDManager epochManager, NDArray samples) {

@@ -4,6 +4,7 @@ import io.diffrl4j.examples.report.LineChart;
 import io.diffrl4j.examples.report.MetricsCsv;
 import io.diffrl4j.examples.report.PairedBootstrap;
 import io.diffrl4j.examples.report.TrainingCurve;
+import io.diffrl4j.core.train.LearningSignal;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -97,6 +98,10 @@ final class Sd35Report {
             double[][] klw = TrainingCurve.movingAverage(kl, w);
             b.append(String.format(Locale.ROOT, "- **KL to the reference**, mean of the last %d epochs: %s ± %s (s.e.).%n", w,
                     TrainingCurve.num(klw[0][kl.length - 1]), TrainingCurve.num(klw[1][kl.length - 1])));
+        }
+        String signal = LearningSignal.describe(train);
+        if (!signal.isEmpty()) {
+            b.append("- ").append(signal).append('\n');
         }
         b.append("\nFiles: `config.json` (options and plan), `metrics.csv` / `metrics.jsonl` (training), `eval.csv`, "
                 + "`curves-*.png`, `before.png` / `after.png` (the same prompts and seeds), `checkpoints/` (resume with "

@@ -11,6 +11,7 @@ import io.diffrl4j.examples.shapes.GenEvalResult;
 import io.diffrl4j.examples.shapes.ShapesEvaluation;
 import io.diffrl4j.rewards.metrics.FrechetDistance;
 import io.diffrl4j.rewards.metrics.VendiScore;
+import io.diffrl4j.core.train.LearningSignal;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -186,6 +187,10 @@ final class ShapesReport {
             double[][] ma = movingAverage(kl, w);
             b.append(String.format(Locale.ROOT, " KL to the reference, mean of the last %d epochs: %s ± %s (s.e.).",
                     w, num(ma[0][kl.length - 1]), num(ma[1][kl.length - 1])));
+        }
+        String signal = LearningSignal.describe(train);
+        if (!signal.isEmpty()) {
+            b.append("\n\n").append(signal);
         }
         b.append("\n\n| held-out metric (").append(o.evalPrompts()).append(" prompts x ").append(o.evalImages())
                 .append(" images) | before (epoch 0) | after (epoch ").append(lastEpoch).append(") | change | 95% interval | reading |\n");
