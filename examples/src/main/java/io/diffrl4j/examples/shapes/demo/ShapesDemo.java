@@ -29,8 +29,6 @@ import io.diffrl4j.examples.shapes.PromptGrammar;
 import io.diffrl4j.examples.shapes.ShapesDataset;
 import io.diffrl4j.examples.shapes.ShapesEvaluation;
 import io.diffrl4j.examples.shapes.ShapesModel;
-import io.diffrl4j.examples.shapes.rewards.PaletteFidelityReward;
-import io.diffrl4j.examples.shapes.rewards.ShapeRegularityReward;
 import io.diffrl4j.examples.shapes.rewards.ShapesEmbedder;
 import io.diffrl4j.rewards.metrics.FrechetDistance;
 import io.diffrl4j.rewards.metrics.VendiScore;
@@ -349,12 +347,12 @@ public final class ShapesDemo {
                         }
                     }
                 };
-                try (Trainer trainer = Trainer.builder(model.transformer(), method).optConfig(config)
+                Trainer.Builder builder = Trainer.builder(model.transformer(), method).optConfig(config)
                         .setPrompts(PromptGrammar.trainingPrompts()).setTextEncoder(model.textEncoder())
                         .optDecoder(ShapesModel.decoder()).setSampleShape(ShapesModel.sampleShape())
-                        .setReward(proxy)
-                        .addAuxiliaryReward(new PaletteFidelityReward())
-                        .addAuxiliaryReward(new ShapeRegularityReward())
+                        .setReward(proxy);
+                o.task().auxiliaries().forEach(builder::addAuxiliaryReward);
+                try (Trainer trainer = builder
                         .addListener(new MetricsLogger(o.out()))
                         .addListener(new TensorBoardLogger(tensorboard))
                         .addListener(evaluator)
