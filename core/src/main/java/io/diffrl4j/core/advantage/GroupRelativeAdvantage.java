@@ -60,8 +60,21 @@ public final class GroupRelativeAdvantage implements AdvantageEstimator {
 
     @Override
     public double[] estimate(RewardBatch rewards) {
-        double[] r = rewards.proxy();
-        int g = rewards.groupSize();
+        return normalise(rewards.proxy(), rewards.groupSize());
+    }
+
+    /**
+     * The advantage of any per-image rewards (Flow-GRPO's KL-in-reward normalises one column of
+     * per-step rewards at a time this way, as the reference's stat tracker does on its 2-d rewards).
+     *
+     * @param r per-image rewards, prompt order, whole groups
+     * @param g the group size
+     * @return the group-relative advantages, clipped
+     */
+    public double[] normalise(double[] r, int g) {
+        if (g < 1 || r.length % g != 0) {
+            throw new IllegalArgumentException(r.length + " rewards do not form groups of " + g);
+        }
         double batchStd = std(r, 0, r.length);
         double[] a = new double[r.length];
         for (int start = 0; start < r.length; start += g) {

@@ -18,6 +18,7 @@ public final class RewardBatch {
     private final float[][] embeddings;
     private final List<Prompt> prompts;
     private final int groupSize;
+    private final double[][] referenceKl;
 
     /**
      * @param proxy the name of the optimised reward; must be a key of {@code scores}
@@ -78,6 +79,61 @@ public final class RewardBatch {
         this.embeddings = embeddings;
         this.prompts = List.copyOf(prompts);
         this.groupSize = groupSize;
+        this.referenceKl = null;
+    }
+
+    private RewardBatch(RewardBatch b, double[][] referenceKl) {
+        this.proxy = b.proxy;
+        this.proxyParts = b.proxyParts;
+        this.scores = b.scores;
+        this.embeddings = b.embeddings;
+        this.prompts = b.prompts;
+        this.groupSize = b.groupSize;
+        this.referenceKl = referenceKl;
+    }
+
+    /**
+     * The same scores with the rollouts' per-step KL to the reference attached (Flow-GRPO's former
+     * KL-in-reward: its objective subtracts {@code kl_reward * kl} from the reward of every step).
+     *
+     * @param kl per image (prompt order) and recorded step, every row of the same length, finite
+     * @return a batch carrying a copy of {@code kl}
+     * @throws IllegalArgumentException naming the first bad row or value
+     */
+    public RewardBatch withReferenceKl(double[][] kl) {
+        if (kl.length != size()) {
+            throw new IllegalArgumentException("a reference KL for " + kl.length + " images, the batch has " + size());
+        }
+        double[][] copy = new double[kl.length][];
+        for (int i = 0; i < kl.length; i++) {
+            if (kl[i] == null || kl[i].length != kl[0].length) {
+                throw new IllegalArgumentException("reference KL row " + i + " has " + (kl[i] == null ? "no" : kl[i].length)
+                        + " steps, row 0 has " + kl[0].length);
+            }
+            for (int t = 0; t < kl[i].length; t++) {
+                if (!Double.isFinite(kl[i][t])) {
+                    throw new IllegalArgumentException("the reference KL of image " + i + " at recorded step " + t + " is "
+                            + kl[i][t]);
+                }
+            }
+            copy[i] = kl[i].clone();
+        }
+        return new RewardBatch(this, copy);
+    }
+
+    /**
+     * @return per image and recorded step, the sampling policy's KL to the reference, or null when
+     *     the rollouts did not record it (a copy)
+     */
+    public double[][] referenceKl() {
+        if (referenceKl == null) {
+            return null;
+        }
+        double[][] out = new double[referenceKl.length][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = referenceKl[i].clone();
+        }
+        return out;
     }
 
     /** @return the name of the optimised reward */

@@ -129,7 +129,8 @@ public final class Trainer implements AutoCloseable {
         EpochMetrics metrics = new EpochMetrics();
         try (NDManager epochManager = manager.newSubManager()) {
             List<Chunk> chunks = sampleAndScore(epochManager, choosePrompts(rng), rng, metrics);
-            RewardBatch rewards = metrics.timed("time/scoring", () -> scorer.collect(config.groupSize()));
+            RewardBatch rewards = withReferenceKl(metrics.timed("time/scoring", () -> scorer.collect(config.groupSize())),
+                    chunks, metrics);
             double[] advantages = method.advantages().estimate(rewards);
             method.schedules().forEach(s -> s.beforeEpoch(model.adapters(), progress));
             method.regularizers().forEach(r -> r.onEpochScored(rewards, progress));
@@ -184,6 +185,39 @@ public final class Trainer implements AutoCloseable {
             return null;
         });
         return chunks;
+    }
+
+    /**
+     * Hands the rollouts' per-step KL to the reference, when the sampler recorded it (Flow-GRPO's
+     * former KL-in-reward), to the objective with the scores; reports its mean as {@code sample_kl}.
+     */
+    private static RewardBatch withReferenceKl(RewardBatch rewards, List<Chunk> chunks, EpochMetrics metrics) {
+        if (chunks.stream().allMatch(c -> c.rollout().referenceKl() == null)) {
+            return rewards;
+        }
+        double[][] kl = new double[rewards.size()][];
+        double sum = 0;
+        long count = 0;
+        for (Chunk c : chunks) {
+            NDArray a = c.rollout().referenceKl();
+            if (a == null) {
+                throw new IllegalStateException("the sampler recorded the reference KL for some sampling batches only");
+            }
+            int rows = Math.toIntExact(a.getShape().get(0));
+            int steps = Math.toIntExact(a.getShape().get(1));
+            float[] v = a.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+            for (int r = 0; r < rows; r++) {
+                double[] row = new double[steps];
+                for (int t = 0; t < steps; t++) {
+                    row[t] = v[r * steps + t];
+                    sum += row[t];
+                    count++;
+                }
+                kl[c.firstRow() + r] = row;
+            }
+        }
+        metrics.add("sample_kl", count == 0 ? 0 : sum / count);
+        return rewards.withReferenceKl(kl);
     }
 
     private void update(NDManager epochManager, List<Chunk> chunks, RewardBatch rewards, double[] advantages,

@@ -10,6 +10,7 @@ import io.diffrl4j.core.objective.ReferenceKl;
 import io.diffrl4j.core.objective.Regularizer;
 import io.diffrl4j.samplers.FlowGrpoSdeStep;
 import io.diffrl4j.samplers.LogProbReduction;
+import io.diffrl4j.samplers.ReferenceKlSampler;
 import io.diffrl4j.samplers.SdeWindow;
 import io.diffrl4j.samplers.TrajectorySampler;
 import java.util.List;
@@ -47,12 +48,15 @@ public final class FlowGrpo {
                 .build();
         List<Regularizer> regularizers = config.beta() == 0 ? List.of()
                 : List.of(new ReferenceKl(null, null, config.klForm(), KlStrength.constant(config.beta())));
+        GroupRelativeAdvantage advantages = new GroupRelativeAdvantage(config.globalStd(), config.advantageClip());
         return new Method(
                 "flow-grpo",
-                sampler,
+                // The KL-in-reward's reference is the pretrained model (the reference code's disable_adapter()).
+                config.klReward() > 0 ? new ReferenceKlSampler(sampler, null) : sampler,
                 AdapterRoles.POLICY,
-                new GroupRelativeAdvantage(config.globalStd(), config.advantageClip()),
-                new FlowGrpoObjective(sampler.schedule(), config.clipRange(), config.detachUnconditional()),
+                advantages,
+                new FlowGrpoObjective(sampler.schedule(), config.clipRange(), config.detachUnconditional(),
+                        config.klReward(), config.klReward() > 0 ? advantages : null),
                 regularizers,
                 config.ema() ? List.of(PolicyEma.flowGrpo()) : List.of(),
                 config.ema() ? List.of(AdapterRoles.EMA) : List.of());
@@ -75,6 +79,7 @@ public final class FlowGrpo {
         private final boolean globalStd;
         private final double advantageClip;
         private final boolean detachUnconditional;
+        private final double klReward;
 
         private final boolean ema;
 
@@ -92,6 +97,18 @@ public final class FlowGrpo {
             this.globalStd = b.globalStd;
             this.advantageClip = b.advantageClip;
             this.detachUnconditional = b.detachUnconditional;
+            this.klReward = b.klReward;
+        }
+
+        /**
+         * @return the KL-in-reward coefficient (default 0, off, as every flow_grpo config; the option
+         *     was removed from flow_grpo in commit 2d76907): with {@code c > 0} the rollouts also record
+         *     each step's KL to the pretrained model ({@link io.diffrl4j.samplers.ReferenceKlSampler}), the
+         *     reward of step {@code t} becomes {@code r - c kl_t} and every step trains on its own
+         *     advantages ({@link FlowGrpoObjective#klReward()})
+         */
+        public double klReward() {
+            return klReward;
         }
 
         /**
@@ -188,6 +205,7 @@ public final class FlowGrpo {
             private boolean globalStd = true;
             private double advantageClip = 5.0;
             private boolean detachUnconditional;
+            private double klReward;
 
             private boolean ema = true;
 
@@ -208,6 +226,15 @@ public final class FlowGrpo {
              */
             public Builder optDetachUnconditional(boolean detach) {
                 this.detachUnconditional = detach;
+                return this;
+            }
+
+            /**
+             * @param klReward the KL-in-reward coefficient, finite and {@code >= 0} (default 0: off)
+             * @return this
+             */
+            public Builder optKlReward(double klReward) {
+                this.klReward = klReward;
                 return this;
             }
 
@@ -346,6 +373,9 @@ public final class FlowGrpo {
                 }
                 if (!(advantageClip > 0) || Double.isInfinite(advantageClip)) {
                     throw new IllegalArgumentException("advantageClip must be finite and > 0, got " + advantageClip);
+                }
+                if (!(klReward >= 0) || Double.isInfinite(klReward)) {
+                    throw new IllegalArgumentException("klReward must be finite and >= 0, got " + klReward);
                 }
                 return new Config(this);
             }

@@ -1,5 +1,7 @@
 package io.diffrl4j.regularizers.flowgrpo;
 
+import io.diffrl4j.core.advantage.GroupRelativeAdvantage;
+import io.diffrl4j.core.reward.RewardBatch;
 import io.diffrl4j.core.nn.ScalarMath;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
@@ -70,6 +72,8 @@ public final class FlowGrpoObjective implements PolicyObjective {
     private final InferenceSchedule schedule;
     private final double clipRange;
     private final boolean detachUnconditional;
+    private final double klReward;
+    private final GroupRelativeAdvantage stepAdvantages;
 
     /**
      * @param schedule the schedule the rollouts walked (the sampler's), needed to re-run its step
@@ -94,6 +98,35 @@ public final class FlowGrpoObjective implements PolicyObjective {
      *     constant (the earlier flow_grpo code) instead of carrying gradient (the current reference)
      */
     public FlowGrpoObjective(InferenceSchedule schedule, double clipRange, boolean detachUnconditional) {
+        this(schedule, clipRange, detachUnconditional, 0, null);
+    }
+
+    /**
+     * Flow-GRPO with its former KL-in-reward ({@code config.sample.kl_reward}, removed from flow_grpo
+     * in commit 2d76907 and 0 in every config it shipped): the reward of image {@code i} at recorded
+     * step {@code t} is {@code r_i - klReward * kl_it}, with {@code kl_it} the sampling policy's KL to
+     * the reference at that step ({@link RewardBatch#referenceKl()}, recorded by a
+     * {@code ReferenceKlSampler}); each step's column is normalised on its own by
+     * {@code stepAdvantages} (the reference's stat tracker on its 2-d rewards: group mean, the
+     * batch's or the group's std per step, clip), and pass {@code t} trains on that column instead of
+     * the micro-batch's per-image advantages.
+     *
+     * @param schedule the schedule the rollouts walked (the sampler's)
+     * @param clipRange {@code eps_clip}, finite and {@code > 0}
+     * @param detachUnconditional whether the unconditional half of the guided training velocity is a constant
+     * @param klReward the KL-in-reward coefficient, finite and {@code >= 0}; 0 trains on the per-image advantages
+     * @param stepAdvantages how each step's rewards become advantages; needed when {@code klReward > 0}
+     */
+    public FlowGrpoObjective(InferenceSchedule schedule, double clipRange, boolean detachUnconditional, double klReward,
+            GroupRelativeAdvantage stepAdvantages) {
+        if (!(klReward >= 0) || Double.isInfinite(klReward)) {
+            throw new IllegalArgumentException("klReward must be finite and >= 0, got " + klReward);
+        }
+        if (klReward > 0 && stepAdvantages == null) {
+            throw new IllegalArgumentException("a KL-in-reward needs the advantage rule its per-step rewards are normalised by");
+        }
+        this.klReward = klReward;
+        this.stepAdvantages = stepAdvantages;
         if (schedule == null) {
             throw new IllegalArgumentException("schedule must not be null");
         }
@@ -120,13 +153,22 @@ public final class FlowGrpoObjective implements PolicyObjective {
         return clipRange;
     }
 
+    /** @return the KL-in-reward coefficient (0: off) */
+    public double klReward() {
+        return klReward;
+    }
+
     /**
-     * @return true: the Flow-GRPO reference drops samples whose advantages are all zero before
-     *     training (GARDO's {@code mask = advantages.abs().sum(dim=1) != 0})
+     * @return true without a KL-in-reward: the Flow-GRPO reference drops samples whose advantages
+     *     are all zero before training (GARDO's {@code mask = advantages.abs().sum(dim=1) != 0});
+     *     false with one, where the reference's mask is over the per-step advantages, which the KL
+     *     term makes non-zero for a group whose rewards tie (only while the policy still equals the
+     *     reference are they all zero; such rows then contribute no gradient, and the one difference
+     *     left is that they count in the batch mean)
      */
     @Override
     public boolean skipsZeroAdvantageGroups() {
-        return true;
+        return klReward == 0;
     }
 
     @Override
@@ -166,7 +208,7 @@ public final class FlowGrpoObjective implements PolicyObjective {
         }
         NDArray logRatio = result.logProb().sub(step.logProb());
         NDArray ratio = logRatio.exp();
-        NDArray negA = batch.advantages().neg();
+        NDArray negA = (klReward > 0 ? stepAdvantages(batch, pass, m) : batch.advantages()).neg();
         NDArray unclipped = negA.mul(ratio);
         NDArray clipped = negA.mul(ratio.clip(1 - clipRange, 1 + clipRange));
         // Pessimistic bound of PPO; at ratio == 1 both branches are equal and torch's maximum splits
@@ -181,6 +223,37 @@ public final class FlowGrpoObjective implements PolicyObjective {
             LOG.trace("flow-grpo pass {} (step {}, sigma {}): b={}, w={}", pass, step.index(), step.sigma(), b, w);
         }
         return new Pass(loss, new MeanPrediction(batch, model, step, x, next, sigma, w, result));
+    }
+
+    /**
+     * The advantages of this micro-batch's rows at recorded step {@code t} under the KL-in-reward,
+     * normalised over the whole epoch's column (the reference's global std needs every image).
+     */
+    private NDArray stepAdvantages(MicroBatch batch, int t, NDManager m) {
+        RewardBatch rewards = batch.rewards();
+        double[][] kl = rewards.referenceKl();
+        if (kl == null) {
+            throw new IllegalStateException("Flow-GRPO's KL-in-reward (klReward " + klReward + ") needs rollouts that "
+                    + "record the KL to the reference: sample with a ReferenceKlSampler (FlowGrpo.Config.optKlReward wires one)");
+        }
+        double[] r = rewards.proxy();
+        double[] column = new double[r.length];
+        for (int i = 0; i < r.length; i++) {
+            if (t >= kl[i].length) {
+                throw new IllegalStateException("pass " + t + " but the rollouts recorded the reference KL at "
+                        + kl[i].length + " steps");
+            }
+            column[i] = r[i] - klReward * kl[i][t];
+        }
+        double[] a = stepAdvantages.normalise(column, rewards.groupSize());
+        float[] out = new float[batch.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (float) a[batch.rows()[i]];
+        }
+        // create(float[]) wraps a Java buffer that the graph may outlive: copy into libtorch memory.
+        try (NDArray wrapped = m.create(out)) {
+            return wrapped.duplicate();
+        }
     }
 
     private void checkStep(RecordedStep step) {
