@@ -9,6 +9,7 @@ import io.diffrl4j.examples.cli.OutputFolder;
 import io.diffrl4j.examples.cli.RunHistory;
 import io.diffrl4j.examples.cli.UsageException;
 import io.diffrl4j.examples.report.LineChart;
+import io.diffrl4j.examples.report.MatchedProxy;
 import io.diffrl4j.examples.report.MetricsCsv;
 import io.diffrl4j.examples.report.PairedBootstrap;
 import io.diffrl4j.examples.shapes.PromptGrammar;
@@ -233,7 +234,7 @@ public final class ShapesComparison {
      */
     record Curves(double[] trainEpochs, double[] proxyTrain, double[] proxyTrainSpread, double[] evalEpochs,
             Map<String, double[]> heldOut, Map<String, double[]> heldOutSpread, Map<String, double[]> lastBySeed,
-            Map<String, double[]> firstBySeed) {}
+            Map<String, double[]> firstBySeed, List<Map<String, double[]>> evalBySeed) {}
 
     static Curves read(Plan plan, ShapesTask task, String method) throws IOException {
         List<Map<String, double[]>> train = new ArrayList<>();
@@ -270,7 +271,7 @@ public final class ShapesComparison {
             last.put("kl", train.stream().mapToDouble(t -> tailMean(t.get("kl"), w)).toArray());
         }
         return new Curves(trainEpochs, mean(smooth, proxyKey), spread(smooth, proxyKey), eval.get(0).get("epoch"), heldOut,
-                heldOutSpread, last, first);
+                heldOutSpread, last, first, eval);
     }
 
     static void writeReport(Plan plan) throws IOException {
@@ -331,6 +332,7 @@ public final class ShapesComparison {
                 b.append(" |\n");
             }
             b.append('\n').append(inWords(curves, plan.seeds().size()));
+            b.append('\n').append(matchedProxy(curves));
             b.append("\n![").append(task.cliName()).append("](results/").append(figure).append(")\n\n");
         }
         Files.createDirectories(plan.report().toAbsolutePath().getParent());
@@ -388,6 +390,92 @@ public final class ShapesComparison {
         return b.toString();
     }
 
+    /**
+     * Gold kept at equal proxy gain: per method and proxy gain (held-out, over the run's base
+     * evaluation), the change of the gold strict pass rate where each seed's trajectory first
+     * reaches that gain ({@link MatchedProxy}), mean ± 95% t-interval over the seeds that reach it;
+     * then each method against the first one (the unregularised baseline when listed first), paired
+     * by seed. The gains are steps of a round size up to the largest gain any run reached.
+     */
+    static String matchedProxy(Map<String, Curves> curves) {
+        double top = 0;
+        for (Curves c : curves.values()) {
+            for (Map<String, double[]> e : c.evalBySeed()) {
+                top = Math.max(top, MatchedProxy.maxGain(e.get("proxy_mean")));
+            }
+        }
+        StringBuilder b = new StringBuilder("Gold at matched proxy gain (\"hacks less\" = more gold kept at the same rise of "
+                + "the held-out proxy; each seed's trajectory is read where it first reaches the gain, linear between "
+                + "evaluations; mean ± 95% t-interval over the seeds that reach it, their count in brackets):\n\n");
+        if (!(top > 0)) {
+            return b.append("No run raised the held-out proxy above its base value.\n").toString();
+        }
+        double step = LineChart.niceStep(top, 4, false);
+        List<Double> gains = new ArrayList<>();
+        for (int k = 1; k * step <= top + 1e-9; k++) { // a gain met to rounding counts as met
+            gains.add(k * step);
+        }
+        b.append("| method |");
+        gains.forEach(g -> b.append(String.format(Locale.ROOT, " proxy +%s |", trim(g))));
+        b.append("\n|---|").append("---|".repeat(gains.size())).append('\n');
+        Map<String, double[][]> atGain = new LinkedHashMap<>();
+        for (Map.Entry<String, Curves> e : curves.entrySet()) {
+            List<Map<String, double[]>> runs = e.getValue().evalBySeed();
+            double[][] d = new double[gains.size()][runs.size()];
+            b.append("| ").append(e.getKey()).append(" |");
+            for (int k = 0; k < gains.size(); k++) {
+                for (int r = 0; r < runs.size(); r++) {
+                    d[k][r] = MatchedProxy.goldChangeAt(runs.get(r).get("proxy_mean"), runs.get(r).get("gold_strict_pass_rate"),
+                            gains.get(k));
+                }
+                b.append(' ').append(interval(d[k])).append(" |");
+            }
+            b.append('\n');
+            atGain.put(e.getKey(), d);
+        }
+        if (curves.size() > 1) {
+            String baseline = curves.keySet().iterator().next();
+            b.append("\nDifference from ").append(baseline).append(" at the same gain, paired by seed (positive: more gold "
+                    + "kept than ").append(baseline).append("):\n\n| method |");
+            gains.forEach(g -> b.append(String.format(Locale.ROOT, " proxy +%s |", trim(g))));
+            b.append("\n|---|").append("---|".repeat(gains.size())).append('\n');
+            double[][] base = atGain.get(baseline);
+            for (Map.Entry<String, double[][]> e : atGain.entrySet()) {
+                if (e.getKey().equals(baseline)) {
+                    continue;
+                }
+                b.append("| ").append(e.getKey()).append(" |");
+                for (int k = 0; k < gains.size(); k++) {
+                    double[] diff = new double[base[k].length];
+                    for (int r = 0; r < diff.length; r++) {
+                        diff[r] = e.getValue()[k][r] - base[k][r];
+                    }
+                    b.append(' ').append(interval(diff)).append(" |");
+                }
+                b.append('\n');
+            }
+        }
+        return b.toString();
+    }
+
+    /** Mean ± 95% t half-width of the finite values, their count in brackets; "not reached" when none. */
+    static String interval(double[] values) {
+        double[] v = Arrays.stream(values).filter(Double::isFinite).toArray();
+        if (v.length == 0) {
+            return "not reached";
+        }
+        double m = Arrays.stream(v).average().orElse(Double.NaN);
+        if (v.length < 2) {
+            return String.format(Locale.ROOT, "%+.3f (%d)", m, v.length);
+        }
+        double half = tCritical(v.length - 1) * PairedBootstrap.standardDeviation(v) / Math.sqrt(v.length);
+        return String.format(Locale.ROOT, "%+.3f ± %.3f (%d)", m, half, v.length);
+    }
+
+    private static String trim(double v) {
+        return new java.math.BigDecimal(String.format(Locale.ROOT, "%.6f", v)).stripTrailingZeros().toPlainString();
+    }
+
     /** The two-sided 95% Student-t quantile; infinite for no degrees of freedom. */
     static double tCritical(int dof) {
         double[] t = {Double.POSITIVE_INFINITY, 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228};
@@ -420,7 +508,23 @@ public final class ShapesComparison {
             proxy.yRange(0, 1); // both tasks' proxies are scores in [0, 1]
         }
         vendi.yRange(1, evalImages); // its whole scale: from identical images to all different
-        LineChart.writeGrid(List.of(proxy, gold, vendi, frechet), 2, 760, 380, file);
+        LineChart tradeOff = new LineChart(task.cliName() + ": gold against proxy (held-out, mean over seeds at each "
+                + "evaluation; dots: the frontier of every run's evaluations)", "proxy (held-out)", "gold strict pass rate")
+                .yRange(0, 1);
+        List<Double> allProxy = new ArrayList<>();
+        List<Double> allGold = new ArrayList<>();
+        for (Map.Entry<String, Curves> e : curves.entrySet()) {
+            Curves c = e.getValue();
+            tradeOff.add(e.getKey(), c.heldOut().get("proxy_mean"), c.heldOut().get("gold_strict_pass_rate"));
+            for (Map<String, double[]> run : c.evalBySeed()) {
+                Arrays.stream(run.get("proxy_mean")).forEach(allProxy::add);
+                Arrays.stream(run.get("gold_strict_pass_rate")).forEach(allGold::add);
+            }
+        }
+        double[][] front = MatchedProxy.frontier(allProxy.stream().mapToDouble(d -> d).toArray(),
+                allGold.stream().mapToDouble(d -> d).toArray());
+        tradeOff.add("frontier (all runs)", front[0], front[1], null, LineChart.Style.POINTS);
+        LineChart.writeGrid(List.of(proxy, gold, vendi, frechet, tradeOff), 2, 760, 380, file);
     }
 
     private static double[] mean(List<Map<String, double[]>> runs, String key) {

@@ -38,7 +38,7 @@ class ShapesComparisonCommandTest {
         compare("--methods", "gardo,ppo").assertUsageError("bin/compare",
                 "--methods gardo,ppo: unknown method 'ppo'; choose among [gardo, flow-grpo, flow-grpo-kl, diffusion-nft, crd]");
         compare("--tasks", "geneval,aesthetics").assertUsageError("bin/compare",
-                "--tasks geneval,aesthetics: unknown task 'aesthetics'; choose among [geneval, reward-model]");
+                "--tasks geneval,aesthetics: unknown task 'aesthetics'; choose among [geneval, reward-model, compressibility]");
         assertEquals(List.of(), CommandResult.contents(cwd));
     }
 

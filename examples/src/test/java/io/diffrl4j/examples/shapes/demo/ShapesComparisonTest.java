@@ -9,7 +9,11 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,7 +23,7 @@ class ShapesComparisonTest {
     @Test
     void runsEveryCellOnceAndWritesOneTableAndFigurePerTask(@TempDir Path dir) throws Exception {
         ShapesComparison.Plan plan = new ShapesComparison.Plan(1, 2, 2, 2, 2, List.of(1L, 2L),
-                List.of(ShapesTask.values()), List.of("crd"), dir.resolve("runs"),
+                List.of(ShapesTask.GENEVAL, ShapesTask.REWARD_MODEL), List.of("crd"), dir.resolve("runs"),
                 dir.resolve("out/RESULTS.md"), "ShapesComparison --epochs 1");
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         ShapesComparison.run(plan, new PrintStream(log, true, StandardCharsets.UTF_8));
@@ -33,10 +37,10 @@ class ShapesComparisonTest {
         assertTrue(report.contains("\n| crd | "), report);
         assertEquals(2, report.split("\nChange from the base model, run by run", -1).length - 1, report);
         assertTrue(report.contains("(4 sampled images, the same budget for every method)"), report);
-        for (ShapesTask t : ShapesTask.values()) {
+        for (ShapesTask t : plan.tasks()) {
             BufferedImage fig = ImageIO.read(dir.resolve("out/results/shapes-" + t.cliName() + ".png").toFile());
             assertEquals(2 * 760, fig.getWidth());
-            assertEquals(2 * 380, fig.getHeight());
+            assertEquals(3 * 380, fig.getHeight()); // five charts, two per row
         }
 
         // A person's reading survives regeneration; finished runs are not run again.
@@ -89,6 +93,43 @@ class ShapesComparisonTest {
         assertEquals(2 * 760, fig.getWidth());
         assertEquals(4.303, ShapesComparison.tCritical(2), 0.0);
         assertEquals(2.042, ShapesComparison.tCritical(30), 0.005);
+    }
+
+    /**
+     * Matched proxy gain on trajectories worked out by hand: flow-grpo's proxy rises 0.4 -> 0.5 -> 0.6
+     * while its gold falls 0.5 -> 0.4 -> 0.2 (at +0.05: -0.05, +0.1: -0.1, +0.15: -0.2, +0.2: -0.3);
+     * gardo's rises 0.4 -> 0.45 -> 0.6 with gold 0.5 -> 0.5 -> 0.4 (at +0.1, a third of the way from
+     * 0.45 to 0.6: -0.1 / 3; at +0.15: -0.2 / 3; at +0.2: -0.1), except its third seed, which stops at
+     * 0.5 (+0.1 is its end point, gold -0.1). Each seed shifts the gold by a constant, which changes
+     * no difference.
+     */
+    @Test
+    void goldIsComparedAtEqualProxyGain() {
+        Map<String, ShapesComparison.Curves> curves = new LinkedHashMap<>();
+        curves.put("flow-grpo", curves(new double[][] {{0.4, 0.5, 0.6}, {0.4, 0.5, 0.6}, {0.4, 0.5, 0.6}},
+                new double[] {0.5, 0.4, 0.2}));
+        curves.put("gardo", curves(new double[][] {{0.4, 0.45, 0.6}, {0.4, 0.45, 0.6}, {0.4, 0.45, 0.5}},
+                new double[] {0.5, 0.5, 0.4}));
+        String table = ShapesComparison.matchedProxy(curves);
+        assertTrue(table.contains("| method | proxy +0.05 | proxy +0.1 | proxy +0.15 | proxy +0.2 |"), table);
+        assertTrue(table.contains("| flow-grpo | -0.050 ± 0.000 (3) | -0.100 ± 0.000 (3) | -0.200 ± 0.000 (3) | "
+                + "-0.300 ± 0.000 (3) |"), table);
+        // At +0.1: (-1/30 - 1/30 - 0.1) / 3 = -0.0556, t-interval 4.303 * 0.03849 / sqrt(3) = 0.096.
+        assertTrue(table.contains("| gardo | +0.000 ± 0.000 (3) | -0.056 ± 0.096 (3) | -0.067 ± 0.000 (2) | "
+                + "-0.100 ± 0.000 (2) |"), table);
+        assertTrue(table.contains("Difference from flow-grpo at the same gain, paired by seed"), table);
+        assertTrue(table.contains("| gardo | +0.050 ± 0.000 (3) | +0.044 ± 0.096 (3) | +0.133 ± 0.000 (2) | "
+                + "+0.200 ± 0.000 (2) |"), table);
+    }
+
+    private static ShapesComparison.Curves curves(double[][] proxy, double[] gold) {
+        List<Map<String, double[]>> runs = new ArrayList<>();
+        for (int s = 0; s < proxy.length; s++) {
+            double shift = 0.01 * s;
+            runs.add(Map.of("proxy_mean", proxy[s], "gold_strict_pass_rate",
+                    Arrays.stream(gold).map(g -> g + shift).toArray()));
+        }
+        return new ShapesComparison.Curves(null, null, null, null, null, null, null, null, runs);
     }
 
     @Test
