@@ -39,7 +39,7 @@ import java.util.Map;
  * Each run writes its own folder {@code <runs>/<task>/<method>/seed-<s>}; a folder that already
  * holds a {@code summary.md} is finished and is read, not run again, and an unfinished one
  * continues from its checkpoint, so {@code --resume} continues an interrupted comparison. With
- * several tasks the command runs each in its own JVM side by side ({@link SideBySide}) and then
+ * several tasks the command runs each task (with one task, each method) in its own JVM side by side ({@link SideBySide}) and then
  * writes the report. The figures go next to the report, in {@code results/}.
  */
 public final class ShapesComparison {
@@ -94,7 +94,7 @@ public final class ShapesComparison {
     /** The command line of {@code bin/compare}. */
     static final CommandLine COMMAND_LINE = new CommandLine("bin/compare",
             "Every method on every task with several seeds and one budget; then a Markdown report with a table and "
-                    + "a figure per task. With several tasks, each runs in its own JVM, side by side.",
+                    + "a figure per task. With several tasks each task, with one task each method, runs in its own JVM, side by side.",
             null,
             List.of(Option.value("epochs", "N", "epochs of every run", "20"),
                     Option.value("seeds", "S,S,...", "the seeds of every (task, method)", "1,2,3"),
@@ -136,7 +136,7 @@ public final class ShapesComparison {
                 Files.writeString(config, new ObjectMapper().writerWithDefaultPrettyPrinter()
                         .writeValueAsString(planJson(plan)));
             }
-            if (plan.tasks().size() > 1) {
+            if (!SideBySide.inLane() && SideBySide.lanes(plan).size() > 1) {
                 SideBySide.run(plan, out);
                 writeReport(plan);
             } else {
@@ -189,7 +189,7 @@ public final class ShapesComparison {
     }
 
     /** The settings every run of one comparison folder must share, written to its config.json. */
-    private static ObjectNode planJson(Plan plan) {
+    static ObjectNode planJson(Plan plan) {
         ObjectNode n = new ObjectMapper().createObjectNode();
         n.put("run_epochs", plan.epochs());
         n.put("prompts", plan.prompts());
@@ -207,6 +207,19 @@ public final class ShapesComparison {
      * @throws IOException when a run or the report cannot be written
      */
     public static void run(Plan plan, PrintStream console) throws IOException {
+        runCells(plan, console);
+        writeReport(plan);
+    }
+
+    /**
+     * Runs, one after the other in this process, every (task, method, seed) whose folder has no
+     * {@code summary.md} yet.
+     *
+     * @param plan what to run
+     * @param console one line per run
+     * @throws IOException when a run cannot be written
+     */
+    static void runCells(Plan plan, PrintStream console) throws IOException {
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
         for (ShapesTask task : plan.tasks()) {
             for (String method : plan.methods()) {
@@ -223,7 +236,6 @@ public final class ShapesComparison {
                 }
             }
         }
-        writeReport(plan);
     }
 
     /**
@@ -482,7 +494,7 @@ public final class ShapesComparison {
         return dof < t.length ? t[Math.max(0, dof)] : 1.96 + 2.4 / dof; // within 0.01 of the exact value beyond 10
     }
 
-    private static void figure(ShapesTask task, Map<String, Curves> curves, int evalImages, Path file) throws IOException {
+    static void figure(ShapesTask task, Map<String, Curves> curves, int evalImages, Path file) throws IOException {
         Curves any = curves.values().iterator().next();
         int w = ShapesReport.window(any.trainEpochs().length);
         String seeds = ", mean ± SD over seeds";

@@ -180,7 +180,8 @@ public final class ShapesDemo {
 
     /** The command line of {@code bin/demo}. */
     static final CommandLine COMMAND_LINE = new CommandLine("bin/demo",
-            "Fine-tunes the shipped Shapes model on CPU and writes a report (curves, image grids, summary.md).",
+            "Fine-tunes the shipped Shapes model on CPU with one METHOD and writes a report (curves, image grids, "
+                    + "summary.md). Without a METHOD, bin/demo is the main job (bin/demo --help).",
             Option.value("method", "METHOD", "the method: " + String.join(", ", ShapesMethods.NAMES), "gardo"),
             List.of(Option.value("task", "TASK", "geneval (the checker is the proxy) or reward-model (a learned reward "
                             + "model is the proxy, the checker the gold)", ShapesTask.GENEVAL.cliName()),
@@ -199,7 +200,8 @@ public final class ShapesDemo {
     }
 
     /**
-     * The command: parses, checks the output folder, trains, prints the summary.
+     * The command: without a METHOD first, the main job ({@link ShapesMainJob}); with one, parses, checks the
+     * output folder, trains that method, prints the summary.
      *
      * @param args the command line
      * @param out where the progress, the summary and the usage go
@@ -208,6 +210,10 @@ public final class ShapesDemo {
      * @return the exit status: 0 done (or help), 1 a failure, 2 a usage error
      */
     public static int run(String[] args, PrintStream out, PrintStream err, Path cwd) {
+        // bin/demo alone (or with options only) is the main job; a METHOD first runs that method alone.
+        if (args.length == 0 || args[0].startsWith("-")) {
+            return ShapesMainJob.run(args, out, err, cwd);
+        }
         return COMMAND_LINE.execute(args, cwd, out, err, a -> {
             Options o = options(a);
             OutputFolder.Mode mode = OutputFolder.check(a, "out", o.out());

@@ -205,7 +205,51 @@ final class ShapesReport {
                         + "numbered as in `prompts.txt`), `config.json`.\n");
         Path file = o.out().resolve("summary.md");
         Files.writeString(file, b.toString());
+        writeChanges(o.out().resolve(CHANGES), changes);
         return file;
+    }
+
+    /** The file beside {@code summary.md} that holds its held-out changes for other reports to read. */
+    static final String CHANGES = "changes.csv";
+
+    /**
+     * Writes the held-out changes, one row each: name, before, after, the interval's estimate, low
+     * and high, and whether higher is better.
+     */
+    static void writeChanges(Path file, List<Change> changes) throws IOException {
+        StringBuilder b = new StringBuilder("metric,before,after,change,low,high,higher_is_better\n");
+        for (Change c : changes) {
+            if (c.name().contains(",")) {
+                throw new IllegalArgumentException("a metric name with a comma: " + c.name());
+            }
+            b.append(String.format(Locale.ROOT, "%s,%s,%s,%s,%s,%s,%s%n", c.name(), c.before(), c.after(),
+                    c.interval().estimate(), c.interval().low(), c.interval().high(), c.higherIsBetter()));
+        }
+        Files.writeString(file, b.toString());
+    }
+
+    /**
+     * @param file a {@link #CHANGES} file
+     * @return its rows, in order
+     * @throws IOException when it cannot be read or a row is malformed
+     */
+    static List<Change> readChanges(Path file) throws IOException {
+        List<String> lines = Files.readAllLines(file);
+        List<Change> out = new ArrayList<>();
+        for (int i = 1; i < lines.size(); i++) {
+            String[] f = lines.get(i).split(",", -1);
+            if (f.length != 7) {
+                throw new IOException(file + " line " + (i + 1) + ": 7 fields expected, got " + f.length);
+            }
+            try {
+                out.add(new Change(f[0], "", Double.parseDouble(f[1]), Double.parseDouble(f[2]),
+                        new PairedBootstrap.Interval(Double.parseDouble(f[3]), Double.parseDouble(f[4]),
+                                Double.parseDouble(f[5]), Double.NaN), Boolean.parseBoolean(f[6])));
+            } catch (NumberFormatException e) {
+                throw new IOException(file + " line " + (i + 1) + ": " + e.getMessage(), e);
+            }
+        }
+        return out;
     }
 
     /** The training reward in words: first window against last window, never one epoch against another. */

@@ -10,47 +10,74 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * Runs the tasks of a comparison side by side, one JVM each with one thread, and waits for them.
- * One process per task, each with {@code OMP_NUM_THREADS=1}, is what pays on a small machine:
- * with only DJL's {@code num_threads=1}, libtorch's OpenMP workers still spin against the other
- * process and each run took 5x as long (167 s against 33 s alone for 3 demo epochs); with it, two
- * runs take 44 s together, 1.5x the throughput of one process with two threads. Each child is this
- * same command for one task with {@code --resume} (the parent has made the runs folder), its
- * output in {@code <runs>/<task>.log}; the children are stopped when this process is.
+ * Runs a comparison's lanes side by side, one JVM each with one thread, and waits for them: a lane
+ * per task when there are several tasks, else a lane per method. One process per lane, each with
+ * {@code OMP_NUM_THREADS=1}, is what pays on a small machine: with only DJL's {@code num_threads=1},
+ * libtorch's OpenMP workers still spin against the other process and each run took 5x as long (167
+ * s against 33 s alone for 3 demo epochs); with it, two runs take 44 s together, 1.5x the
+ * throughput of one process with two threads. Each child is this same command for its lane's tasks
+ * and methods with {@code --resume} (the parent has made the runs folder), its output in
+ * {@code <runs>/<lane>.log}; the children are stopped when this process is.
  */
 final class SideBySide {
+    /** Set in a child: a lane runs its cells itself and never starts lanes of its own. */
+    static final String LANE_PROPERTY = "diffrl4j.compare.lane";
+
     private SideBySide() {}
 
+    /** @return true in a process started for one lane */
+    static boolean inLane() {
+        return System.getProperty(LANE_PROPERTY) != null;
+    }
+
+    /** The tasks and methods one child process runs, named after what distinguishes it. */
+    record Lane(String name, List<ShapesTask> tasks, List<String> methods) {}
+
     /**
-     * @param plan the comparison; every task gets a process
-     * @param console a line per task when it starts, then each run's line
+     * @param plan the comparison
+     * @return one lane per task when there are several, else one per method
+     */
+    static List<Lane> lanes(ShapesComparison.Plan plan) {
+        List<Lane> out = new ArrayList<>();
+        if (plan.tasks().size() > 1) {
+            plan.tasks().forEach(t -> out.add(new Lane(t.cliName(), List.of(t), plan.methods())));
+        } else {
+            plan.methods().forEach(m -> out.add(new Lane(m, plan.tasks(), List.of(m))));
+        }
+        return out;
+    }
+
+    /**
+     * @param plan the comparison; every lane gets a process
+     * @param console a line per lane when it starts, then each run's line
      * @throws IOException when a process cannot be started
-     * @throws IllegalStateException naming the task and its log when a process fails
+     * @throws IllegalStateException naming the lane and its log when a process fails
      */
     static void run(ShapesComparison.Plan plan, PrintStream console) throws IOException, InterruptedException {
+        List<Lane> lanes = lanes(plan);
         List<Process> processes = new ArrayList<>();
         Thread stopper = new Thread(() -> processes.forEach(Process::destroy), "comparison-children-stop");
         Runtime.getRuntime().addShutdownHook(stopper);
         try {
-            for (ShapesTask task : plan.tasks()) {
-                Path log = log(plan, task);
-                ProcessBuilder pb = new ProcessBuilder(command(plan, task)).redirectErrorStream(true)
+            for (Lane lane : lanes) {
+                Path log = log(plan, lane);
+                ProcessBuilder pb = new ProcessBuilder(command(plan, lane)).redirectErrorStream(true)
                         .redirectOutput(log.toFile());
                 pb.environment().put("OMP_NUM_THREADS", "1");
                 pb.environment().put("MKL_NUM_THREADS", "1");
                 processes.add(pb.start());
-                console.println(task.cliName() + ": started in its own process, log " + log);
+                console.println(lane.name() + ": started in its own process, log " + log);
             }
             List<String> failed = new ArrayList<>();
             for (int i = 0; i < processes.size(); i++) {
                 int status = processes.get(i).waitFor();
-                ShapesTask task = plan.tasks().get(i);
-                List<String> lines = Files.readAllLines(log(plan, task));
-                lines.stream().filter(l -> l.startsWith(task.cliName() + " ")).forEach(console::println);
+                Lane lane = lanes.get(i);
+                List<String> lines = Files.readAllLines(log(plan, lane));
+                lines.stream().filter(l -> lane.tasks().stream().anyMatch(t -> l.startsWith(t.cliName() + " ")))
+                        .forEach(console::println);
                 if (status != 0) {
                     String last = lines.stream().filter(l -> !l.isBlank()).reduce((x, y) -> y).orElse("(no output)");
-                    failed.add("the " + task.cliName() + " task failed (exit " + status + "): " + last + "; see "
-                            + log(plan, task));
+                    failed.add(lane.name() + " failed (exit " + status + "): " + last + "; see " + log(plan, lane));
                 }
             }
             if (!failed.isEmpty()) {
@@ -66,24 +93,26 @@ final class SideBySide {
         }
     }
 
-    private static Path log(ShapesComparison.Plan plan, ShapesTask task) {
-        return plan.runs().resolve(task.cliName() + ".log");
+    private static Path log(ShapesComparison.Plan plan, Lane lane) {
+        return plan.runs().resolve(lane.name() + ".log");
     }
 
-    /** This JVM's own settings (heap, DJL and logging properties), one thread, the same plan for one task. */
-    private static List<String> command(ShapesComparison.Plan plan, ShapesTask task) {
+    /** This JVM's own settings (heap, DJL and logging properties), one thread, the same plan for one lane. */
+    private static List<String> command(ShapesComparison.Plan plan, Lane lane) {
         List<String> c = new ArrayList<>();
         c.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         c.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
         c.add("-Dai.djl.pytorch.num_threads=1");
         c.add("-Dai.djl.pytorch.num_interop_threads=1");
+        c.add("-D" + LANE_PROPERTY + "=" + lane.name());
         c.add("-cp");
         c.add(System.getProperty("java.class.path"));
         c.add(ShapesComparison.class.getName());
         c.addAll(List.of("--epochs", String.valueOf(plan.epochs()),
                 "--seeds", plan.seeds().stream().map(String::valueOf).collect(Collectors.joining(",")),
-                "--tasks", task.cliName(), "--methods", String.join(",", plan.methods()),
-                "--runs", plan.runs().toString(), "--report", plan.runs().resolve(task.cliName() + ".md").toString(),
+                "--tasks", lane.tasks().stream().map(ShapesTask::cliName).collect(Collectors.joining(",")),
+                "--methods", String.join(",", lane.methods()),
+                "--runs", plan.runs().toString(), "--report", plan.runs().resolve(lane.name() + ".md").toString(),
                 "--resume"));
         return c;
     }

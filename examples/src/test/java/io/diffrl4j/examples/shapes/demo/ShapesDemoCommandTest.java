@@ -27,7 +27,7 @@ class ShapesDemoCommandTest {
 
     @Test
     void helpListsEveryOptionAndCreatesNothing() throws Exception {
-        CommandResult help = demo("--help");
+        CommandResult help = demo("gardo", "--help");
         assertEquals(0, help.status());
         for (String line : List.of("usage: bin/demo [METHOD] [options]", "  METHOD ", "(default: gardo)", "  --task TASK ",
                 "(default: geneval)", "  --epochs N ", "(default: 30)", "  --seed S ", "  --lr LR ", "(default: 0.002)",
@@ -40,15 +40,15 @@ class ShapesDemoCommandTest {
 
     @Test
     void badInputIsNamedAsTypedInOneLine() throws Exception {
-        demo("--epochs", "-3").assertUsageError("bin/demo", "--epochs -3: must be >= 1");
+        demo("gardo", "--epochs", "-3").assertUsageError("bin/demo", "--epochs -3: must be >= 1");
         demo("ppo").assertUsageError("bin/demo",
                 "METHOD ppo: unknown method; choose one of [gardo, flow-grpo, flow-grpo-kl, diffusion-nft, crd]");
-        demo("--task", "aesthetics").assertUsageError("bin/demo",
-                "--task aesthetics: unknown task; choose one of [geneval, reward-model]");
-        demo("--lr", "-1").assertUsageError("bin/demo", "--lr -1: must be a positive number");
-        demo("--reward", "imagereward").assertUsageError("bin/demo",
+        demo("gardo", "--task", "aesthetics").assertUsageError("bin/demo",
+                "--task aesthetics: unknown task; choose one of [geneval, reward-model, compressibility]");
+        demo("gardo", "--lr", "-1").assertUsageError("bin/demo", "--lr -1: must be a positive number");
+        demo("gardo", "--reward", "imagereward").assertUsageError("bin/demo",
                 "--reward imagereward: unknown reward 'imagereward'; choose from [ocr, geneval, vlm, jpeg, clipscore, pickscore, aesthetic, shapes]");
-        demo("--seed").assertUsageError("bin/demo", "--seed needs a value (S)");
+        demo("gardo", "--seed").assertUsageError("bin/demo", "--seed needs a value (S)");
         assertEquals(List.of(), CommandResult.contents(cwd), "nothing is created before the arguments are good");
     }
 
@@ -70,12 +70,12 @@ class ShapesDemoCommandTest {
     void anOutputFolderInUseIsRefused() throws Exception {
         Files.createDirectories(cwd.resolve("runs/shapes-gardo"));
         Files.writeString(cwd.resolve("runs/shapes-gardo/metrics.csv"), "epoch\n0\n");
-        demo().assertUsageError("bin/demo", "--out runs/shapes-gardo (the default): the folder exists and is not empty; "
+        demo("gardo").assertUsageError("bin/demo", "--out runs/shapes-gardo (the default): the folder exists and is not empty; "
                 + "give --resume to continue that run or --overwrite to replace it");
-        demo("--out", "runs/shapes-gardo", "--overwrite").assertUsageError("bin/demo", "--out runs/shapes-gardo: not "
+        demo("gardo", "--out", "runs/shapes-gardo", "--overwrite").assertUsageError("bin/demo", "--out runs/shapes-gardo: not "
                 + "overwritten: it holds no config.json, so it does not look like a run folder; delete it yourself if it is one");
         assertEquals(List.of("runs", "runs/shapes-gardo", "runs/shapes-gardo/metrics.csv"), CommandResult.contents(cwd));
-        CommandResult failed = demo("--out", "/proc/forbidden", "--epochs", "1");
+        CommandResult failed = demo("gardo", "--out", "/proc/forbidden", "--epochs", "1");
         assertEquals(List.of("bin/demo: cannot create the output folder /proc/forbidden: no such file or folder"),
                 failed.errLines());
         assertEquals(1, failed.status());
