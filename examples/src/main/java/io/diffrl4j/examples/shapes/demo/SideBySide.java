@@ -35,14 +35,26 @@ final class SideBySide {
 
     /**
      * @param plan the comparison
-     * @return one lane per task when there are several, else one per method
+     * @return one lane per task when there are several, else the methods dealt round-robin into as
+     *     many lanes as there are processors (at most one per method)
      */
     static List<Lane> lanes(ShapesComparison.Plan plan) {
+        return lanes(plan, Runtime.getRuntime().availableProcessors());
+    }
+
+    static List<Lane> lanes(ShapesComparison.Plan plan, int processors) {
         List<Lane> out = new ArrayList<>();
         if (plan.tasks().size() > 1) {
             plan.tasks().forEach(t -> out.add(new Lane(t.cliName(), List.of(t), plan.methods())));
-        } else {
-            plan.methods().forEach(m -> out.add(new Lane(m, plan.tasks(), List.of(m))));
+            return out;
+        }
+        int n = Math.max(1, Math.min(processors, plan.methods().size()));
+        for (int k = 0; k < n; k++) {
+            List<String> methods = new ArrayList<>();
+            for (int i = k; i < plan.methods().size(); i += n) {
+                methods.add(plan.methods().get(i));
+            }
+            out.add(new Lane(String.join("+", methods), plan.tasks(), methods));
         }
         return out;
     }
