@@ -354,6 +354,9 @@ public final class ShapesComparison {
         Files.writeString(plan.report(), b.toString());
     }
 
+    /** The method every other is compared with at matched proxy gain, when it is in the comparison. */
+    static final String BASELINE = "flow-grpo";
+
     /** The heading under which a person's reading of the numbers is kept when the report is regenerated. */
     static final String NOTES = "## What the numbers say";
 
@@ -406,8 +409,8 @@ public final class ShapesComparison {
      * Gold kept at equal proxy gain: per method and proxy gain (held-out, over the run's base
      * evaluation), the change of the gold strict pass rate where each seed's trajectory first
      * reaches that gain ({@link MatchedProxy}), mean ± 95% t-interval over the seeds that reach it;
-     * then each method against the first one (the unregularised baseline when listed first), paired
-     * by seed. The gains are steps of a round size up to the largest gain any run reached.
+     * then each method against the unregularised baseline ({@value #BASELINE}, else the first
+     * method), paired by seed. The gains are steps of a round size up to the largest gain any run reached.
      */
     static String matchedProxy(Map<String, Curves> curves) {
         double top = 0;
@@ -446,7 +449,7 @@ public final class ShapesComparison {
             atGain.put(e.getKey(), d);
         }
         if (curves.size() > 1) {
-            String baseline = curves.keySet().iterator().next();
+            String baseline = curves.containsKey(BASELINE) ? BASELINE : curves.keySet().iterator().next();
             b.append("\nDifference from ").append(baseline).append(" at the same gain, paired by seed (positive: more gold "
                     + "kept than ").append(baseline).append("):\n\n| method |");
             gains.forEach(g -> b.append(String.format(Locale.ROOT, " proxy +%s |", trim(g))));

@@ -106,6 +106,8 @@ class ShapesComparisonTest {
     @Test
     void goldIsComparedAtEqualProxyGain() {
         Map<String, ShapesComparison.Curves> curves = new LinkedHashMap<>();
+        curves.put("crd", curves(new double[][] {{0.4, 0.4, 0.4}, {0.4, 0.4, 0.4}, {0.4, 0.4, 0.4}},
+                new double[] {0.5, 0.5, 0.5}));
         curves.put("flow-grpo", curves(new double[][] {{0.4, 0.5, 0.6}, {0.4, 0.5, 0.6}, {0.4, 0.5, 0.6}},
                 new double[] {0.5, 0.4, 0.2}));
         curves.put("gardo", curves(new double[][] {{0.4, 0.45, 0.6}, {0.4, 0.45, 0.6}, {0.4, 0.45, 0.5}},
@@ -118,8 +120,10 @@ class ShapesComparisonTest {
         assertTrue(table.contains("| gardo | +0.000 ± 0.000 (3) | -0.056 ± 0.096 (3) | -0.067 ± 0.000 (2) | "
                 + "-0.100 ± 0.000 (2) |"), table);
         assertTrue(table.contains("Difference from flow-grpo at the same gain, paired by seed"), table);
+        // flow-grpo is the baseline wherever it is listed; crd never moved, so it reaches no gain.
         assertTrue(table.contains("| gardo | +0.050 ± 0.000 (3) | +0.044 ± 0.096 (3) | +0.133 ± 0.000 (2) | "
                 + "+0.200 ± 0.000 (2) |"), table);
+        assertTrue(table.contains("| crd | not reached | not reached | not reached | not reached |"), table);
     }
 
     private static ShapesComparison.Curves curves(double[][] proxy, double[] gold) {
