@@ -146,7 +146,7 @@ public final class ShapesMainJob {
         ShapesComparison.figure(task, curves, plan.evalImages(), plan.runs().resolve("trajectories.png"));
         ShapesDemo.Options any = plan.options(task, plan.methods().get(0), seed);
         StringBuilder b = new StringBuilder("# The main job: what RL post-training does to the Shapes model\n\n");
-        b.append(String.format(Locale.ROOT, "%s, each fine-tuned for %d epochs of %d prompts x %d images (seed %d) on the "
+        b.append(String.format(Locale.ROOT, "%s; each fine-tuned for %d epochs of %d prompts x %d images (seed %d) on the "
                 + "proxy reward: %s. The gold metrics are what no reward sees: the checker's strict pass rate on the %s, "
                 + "the diversity of a prompt's images (Vendi) and their distance to real scenes (Frechet). %.0f s in all on "
                 + "this machine.%n%n", describe(plan.methods()), plan.epochs(), any.prompts(), any.groupSize(), seed,
@@ -177,11 +177,12 @@ public final class ShapesMainJob {
     private static String describe(List<String> methods) {
         List<String> named = new ArrayList<>();
         for (String m : methods) {
-            named.add(m + (m.equals("flow-grpo") ? " (the unregularised baseline: no KL)" : m.equals("gardo")
-                    ? " (the library's default: gated KL, adaptive reference, diversity-aware advantages)" : ""));
+            named.add((m.equals("flow-grpo") ? "the unregularised baseline, " : m.equals("gardo")
+                    ? "the library's default method, " : "") + "`" + m + "`" + (m.equals("flow-grpo") ? " (no KL)"
+                    : m.equals("gardo") ? " (gated KL, adaptive reference, diversity-aware advantages)" : ""));
         }
-        String all = String.join(" and ", named);
-        return Character.toUpperCase(all.charAt(0)) + all.substring(1);
+        String all = "Methods: " + String.join(" and ", named);
+        return all;
     }
 
     /** One method's held-out changes in a sentence: each metric from, to, and whether beyond noise. */
@@ -228,9 +229,9 @@ public final class ShapesMainJob {
                 double dBase = goldAt(curves.get(base), gain);
                 double dM = goldAt(curves.get(m), gain);
                 sentences.add(String.format(Locale.ROOT, "At the largest held-out proxy gain both reached (+%.3f), %s's gold "
-                        + "had changed by %+.3f and %s's by %+.3f: %s kept %+.3f %s gold at the same proxy gain (one seed: "
-                        + "read it as a hint, not a result).", gain, base, dBase, m, dM, m, dM - dBase,
-                        dM >= dBase ? "more" : "less"));
+                        + "had changed by %+.3f and %s's by %+.3f: %s kept %.3f %s gold than %s at the same proxy gain (one "
+                        + "seed: read it as a hint, not a result).", gain, base, dBase, m, dM, m, Math.abs(dM - dBase),
+                        dM >= dBase ? "more" : "less", base));
             }
         }
         return String.join(" ", sentences);

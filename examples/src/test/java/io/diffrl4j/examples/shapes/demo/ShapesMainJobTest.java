@@ -55,8 +55,8 @@ class ShapesMainJobTest {
         ShapesComparison.runCells(plan, new PrintStream(OutputStream.nullOutputStream()));
         Path summary = ShapesMainJob.report(plan, 12.0);
         String text = Files.readString(summary);
-        assertTrue(text.startsWith("# The main job: what RL post-training does to the Shapes model\n\nFlow-grpo (the "
-                + "unregularised baseline: no KL) and gardo (the library's default"), text);
+        assertTrue(text.startsWith("# The main job: what RL post-training does to the Shapes model\n\nMethods: the "
+                + "unregularised baseline, `flow-grpo` (no KL) and the library's default method, `gardo` (gated KL"), text);
         assertTrue(text.contains("- **flow-grpo**: gold: strict GenEval pass rate "), text);
         assertTrue(text.contains("- **gardo**: gold: strict GenEval pass rate "), text);
         assertTrue(text.contains("flow-grpo raised the proxy") || text.contains("flow-grpo did not clearly raise the proxy"),
@@ -85,7 +85,7 @@ class ShapesMainJobTest {
         assertTrue(text.contains("flow-grpo raised the proxy (+0.300) and the gold fell (-0.300): reward hacking. "
                 + "gardo raised the proxy (+0.200) and the gold stayed within noise (-0.100). At the largest held-out proxy "
                 + "gain both reached (+0.200), flow-grpo's gold had changed by -0.175 and gardo's by -0.100: gardo kept "
-                + "+0.075 more gold at the same proxy gain"), text);
+                + "0.075 more gold than flow-grpo at the same proxy gain"), text);
         assertTrue(text.contains("300 s in all"), text);
     }
 
