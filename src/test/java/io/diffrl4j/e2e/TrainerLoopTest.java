@@ -143,13 +143,14 @@ class TrainerLoopTest {
             EpochReport report = trainer.trainUntil(2);
             for (String name : List.of("reward/neg_distance/mean", "reward/neg_distance/std", "advantage/mean",
                     "advantage/std", "kl", "loss", "policy_loss", "grad_norm", "learning_rate", "time/sampling",
-                    "time/scoring", "time/update", "memory/peak_rss_mb", "terms_per_step", "grad_snr")) {
+                    "time/scoring", "time/update", "memory/peak_rss_mb", "terms_per_step", "grad_snr", "grad_consistency")) {
                 assertTrue(Double.isFinite(report.get(name)), name + " = " + report.get(name));
             }
             // One AdamW step over 4 prompts x 8 images, one pass each, in two micro-batches: 32 terms,
             // and a signal-to-noise ratio from the two micro-batch gradients (positive by definition).
             assertEquals(32.0 - 8 * report.get("skipped_groups"), report.get("terms_per_step"), 0);
             assertTrue(report.get("grad_snr") > 0, "grad_snr " + report.get("grad_snr"));
+            assertTrue(Math.abs(report.get("grad_consistency")) <= 1, "a cosine: " + report.get("grad_consistency"));
             // Group-relative advantages are centred within each group: their batch mean is 0.
             assertEquals(0.0, report.get("advantage/mean"), 1e-9);
             assertEquals(0.003, report.get("learning_rate"), 0);

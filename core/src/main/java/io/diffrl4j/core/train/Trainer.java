@@ -64,6 +64,7 @@ public final class Trainer implements AutoCloseable {
     private final List<TrainingListener> listeners;
     private final NDManager manager;
     private final AdamW optimizer;
+    private final GradientConsistency consistency;
     private final SeededNoise seed;
     private int epoch;
 
@@ -94,6 +95,7 @@ public final class Trainer implements AutoCloseable {
         });
         this.manager = NDManager.newBaseManager(adapters.device());
         this.optimizer = new AdamW(manager, config);
+        this.consistency = new GradientConsistency(manager);
         this.scorer = new RewardScorer(b.reward, b.auxiliaries, method.advantages().embedder().orElse(null),
                 config.rewardThreads(), config.rewardTimeout());
     }
@@ -273,6 +275,8 @@ public final class Trainer implements AutoCloseable {
     private long optimizerStep(StepMetrics stepMetrics, GradientSignal signal, int epoch, long step, EpochMetrics metrics) {
         Map<String, Double> means = stepMetrics.means();
         signal.report(means);   // before the step: AdamW zeroes the gradients it reads
+        double cosine = consistency.next(policyParameters());
+        means.put("grad_consistency", Double.isFinite(cosine) ? cosine : Double.NaN);
         double gradNorm = optimizer.step(policyParameters(), config.learningRate(),
                 "epoch " + epoch + ", adapter set '" + AdapterRoles.POLICY + "'");
         means.put("grad_norm", gradNorm);
@@ -442,6 +446,7 @@ public final class Trainer implements AutoCloseable {
     public void close() {
         scorer.close();
         optimizer.close();
+        consistency.close();
         manager.close();
     }
 

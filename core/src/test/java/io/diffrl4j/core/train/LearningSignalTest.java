@@ -1,5 +1,6 @@
 package io.diffrl4j.core.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,38 +12,43 @@ import org.junit.jupiter.api.Test;
 class LearningSignalTest {
 
     @Test
-    void mediansIgnoreMissingEpochs() {
+    void mediansAndMeansIgnoreMissingEpochs() {
         assertEquals(2.0, LearningSignal.median(new double[] {3, Double.NaN, 1, 2}), 0);
         assertEquals(2.5, LearningSignal.median(new double[] {4, 1, 2, 3}), 0);
         assertTrue(Double.isNaN(LearningSignal.median(new double[] {Double.NaN})));
         assertTrue(Double.isNaN(LearningSignal.median(null)));
+        // mean 0.02; sample SD of {0.01, 0.02, 0.03} is 0.01, over sqrt(3): 0.005773502691896258
+        assertArrayEquals(new double[] {0.02, 0.005773502691896258},
+                LearningSignal.meanAndError(new double[] {Double.NaN, 0.01, 0.02, 0.03}), 1e-15);
+        assertTrue(Double.isNaN(LearningSignal.meanAndError(new double[] {0.1, 0.2})[1]));
     }
 
     @Test
-    void aWeakGradientAndTiedGroupsAreWarnedAbout() {
+    void stepsWithoutACommonDirectionAndTiedGroupsAreWarnedAbout() {
         Map<String, double[]> weak = Map.of(
                 "terms_per_step", new double[] {64, 64, 64},
                 "grad_snr", new double[] {1.1, 1.3, 0.9},
+                "grad_consistency", new double[] {Double.NaN, 0.01, -0.01, 0.003},
                 "advantage/zero_fraction", new double[] {0.75, 0.5, 0.6},
                 "clip_fraction", new double[] {0.01, 0.02, 0.03});
         String text = LearningSignal.describe(weak);
-        assertTrue(text.startsWith("Learning signal (medians over epochs): 64 training terms (images x trained steps) per "
-                + "optimizer step, gradient signal-to-noise ratio 1.10 (about 1 when a step is pure noise), 60% of samples "
-                + "with zero advantage, clip fraction 0.020."), text);
+        assertTrue(text.startsWith("Learning signal (medians over epochs; the cosine as mean ± standard error): 64 training "
+                + "terms (images x trained steps) per optimizer step, a per-step gradient signal-to-noise ratio of 1.10 (1 "
+                + "when a step's mean gradient is all noise), a cosine of 0.001 ± 0.006 between successive steps' gradients "
+                + "(0 for a random walk), 60% of samples with zero advantage, clip fraction 0.020."), text);
         List<String> warnings = LearningSignal.warnings(weak);
         assertEquals(2, warnings.size());
-        assertTrue(warnings.get(0).contains("within 1.10 standard errors of zero"), warnings.get(0));
+        assertTrue(warnings.get(0).contains("agree no more than chance (cosine 0.001 ± 0.006)"), warnings.get(0));
         assertTrue(warnings.get(1).contains("60% of the samples had zero advantage"), warnings.get(1));
     }
 
     @Test
-    void aStrongSignalGetsNoWarning() {
-        // sqrt(2) is the boundary: at 1.5 the signal power (1.5^2 - 1 = 1.25 noise units) exceeds the noise.
-        Map<String, double[]> strong = Map.of("grad_snr", new double[] {1.5, 2, 3}, "advantage/zero_fraction",
-                new double[] {0, 0.5, 0.1});
-        assertTrue(LearningSignal.warnings(strong).isEmpty());
-        assertEquals("Learning signal (medians over epochs): gradient signal-to-noise ratio 2.00 (about 1 when a step is "
-                + "pure noise), 10% of samples with zero advantage.", LearningSignal.describe(strong));
+    void aSteadyDirectionGetsNoWarningEvenWhenEachStepIsMostlyNoise() {
+        // Per-step SNR about 1 (as measured where Flow-GRPO did learn), but successive steps agree:
+        // mean 0.05, standard error 0.01 / sqrt(3) -- far beyond 2 standard errors.
+        Map<String, double[]> learning = Map.of("grad_snr", new double[] {0.98, 1.0, 1.02}, "grad_consistency",
+                new double[] {0.04, 0.05, 0.06}, "advantage/zero_fraction", new double[] {0, 0.5, 0.1});
+        assertTrue(LearningSignal.warnings(learning).isEmpty());
         assertEquals("", LearningSignal.describe(Map.of()));
     }
 }
