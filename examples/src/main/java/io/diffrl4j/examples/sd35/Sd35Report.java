@@ -99,7 +99,7 @@ final class Sd35Report {
             b.append(String.format(Locale.ROOT, "- **KL to the reference**, mean of the last %d epochs: %s ± %s (s.e.).%n", w,
                     TrainingCurve.num(klw[0][kl.length - 1]), TrainingCurve.num(klw[1][kl.length - 1])));
         }
-        String signal = LearningSignal.describe(train);
+        String signal = LearningSignal.describe(train, rewardKey);
         if (!signal.isEmpty()) {
             b.append("- ").append(signal).append('\n');
         }

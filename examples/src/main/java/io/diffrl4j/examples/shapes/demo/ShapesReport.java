@@ -188,7 +188,7 @@ final class ShapesReport {
             b.append(String.format(Locale.ROOT, " KL to the reference, mean of the last %d epochs: %s ± %s (s.e.).",
                     w, num(ma[0][kl.length - 1]), num(ma[1][kl.length - 1])));
         }
-        String signal = LearningSignal.describe(train);
+        String signal = LearningSignal.describe(train, proxyKey);
         if (!signal.isEmpty()) {
             b.append("\n\n").append(signal);
         }
