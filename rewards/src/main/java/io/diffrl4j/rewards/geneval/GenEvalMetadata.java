@@ -49,6 +49,9 @@ public final class GenEvalMetadata {
     private static final List<String> METADATA_KEYS = List.of("tag", "prompt", "include", "exclude");
     private static final List<String> CLAUSE_KEYS = List.of("class", "count", "color", "position");
 
+    /** The largest object count a clause may ask for: far above GenEval's 4, far below anything that costs. */
+    public static final int MAX_COUNT = 1000;
+
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
@@ -226,7 +229,14 @@ public final class GenEvalMetadata {
             if (!(c.get("class") instanceof String cls) || cls.isBlank()) {
                 throw new IllegalArgumentException("GenEval clause " + where + " needs a non-empty string 'class', got " + c);
             }
-            int count = integer(c.get("count"), where + ".count");
+            Object n = c.get("count");
+            if (n instanceof BigInteger big && big.bitLength() >= 63 || n instanceof Number num && !(n instanceof Double)
+                    && !(n instanceof Float) && num.longValue() > MAX_COUNT) {
+                throw new IllegalArgumentException("GenEval clause " + where + " asks for too many objects: count "
+                        + (n instanceof BigInteger big && big.bitLength() >= 64 ? "of " + big.bitLength() + " bits" : n)
+                        + " (at most " + MAX_COUNT + "; GenEval's prompts ask for 1 to 4)");
+            }
+            int count = integer(n, where + ".count");
             if (count < 1) {
                 throw new IllegalArgumentException("GenEval clause " + where + " needs count >= 1, got " + count);
             }
@@ -272,11 +282,20 @@ public final class GenEvalMetadata {
     private static int integer(Object o, String where) {
         boolean integral = o instanceof Integer || o instanceof Long || o instanceof Short || o instanceof Byte
                 || o instanceof BigInteger;
-        if (!integral || ((Number) o).longValue() != ((Number) o).doubleValue()
-                || Math.abs(((Number) o).longValue()) > Integer.MAX_VALUE) {
+        if (!integral) {
             throw new IllegalArgumentException("GenEval metadata " + where + " must be an integer, got " + o);
         }
-        return ((Number) o).intValue();
+        if (o instanceof BigInteger big && big.bitLength() >= 32) {
+            // Printing a huge integer costs time quadratic in its length: say its size instead.
+            throw new IllegalArgumentException("GenEval metadata " + where + " is far too large: " + (big.bitLength() < 64
+                    ? big.toString() : "an integer of " + big.bitLength() + " bits") + " (at most " + Integer.MAX_VALUE + ")");
+        }
+        long v = ((Number) o).longValue();
+        if (v > Integer.MAX_VALUE || v < Integer.MIN_VALUE) {
+            throw new IllegalArgumentException("GenEval metadata " + where + " is far too large: " + v + " (at most "
+                    + Integer.MAX_VALUE + ")");
+        }
+        return (int) v;
     }
 
     /** Keys this class does not know travel unchanged, so a round trip loses nothing. */

@@ -92,6 +92,12 @@ class GenevalMetadataTest {
         assertLine("{\"tag\": \"colors\", \"prompt\": \"p\", \"include\": [{\"count\": 1}]}", "include[0] needs a non-empty string 'class'");
         assertLine("{\"tag\": \"colors\", \"prompt\": \"p\", \"include\": [{\"class\": \"cup\", \"count\": 1.5}]}",
                 "include[0].count must be an integer, got 1.5");
+        assertLine("{\"tag\": \"counting\", \"prompt\": \"p\", \"include\": [{\"class\": \"cup\", \"count\": 4611686018427387904}]}",
+                "GenEval clause include[0] asks for too many objects: count 4611686018427387904 (at most 1000; GenEval's prompts ask for 1 to 4)");
+        assertLine("{\"tag\": \"counting\", \"prompt\": \"p\", \"include\": [{\"class\": \"cup\", \"count\": 1001}]}",
+                "asks for too many objects: count 1001 (at most 1000");
+        assertLine("{\"tag\": \"counting\", \"prompt\": \"p\", \"include\": [{\"class\": \"cup\", \"count\": "
+                + "1" + "0".repeat(400) + "}]}", "asks for too many objects: count of 1329 bits (at most 1000");
         assertLine("{\"tag\": \"position\", \"prompt\": \"p\", \"include\": [{\"class\": \"a\", \"count\": 1, \"position\": [\"left of\", 0]}]}",
                 "include[0]: position index must refer to an earlier include clause (0 to -1), got 0");
         assertLine("{\"tag\": \"position\", \"prompt\": \"p\", \"include\": [{\"class\": \"a\", \"count\": 1}, "
