@@ -162,6 +162,15 @@ public final class ShapesMainJob {
         b.append("With one seed there is no seed spread: the intervals above are the paired bootstrap over the held-out "
                 + "prompts of each run (its own `summary.md`); `bin/compare --tasks ").append(task.cliName())
                 .append("` runs every method with three seeds.\n\n");
+        b.append("## What the images look like\n\n");
+        b.append("The same held-out prompts and noise, one row per prompt (numbered as in each run's `prompts.txt`): the "
+                + "base model, then each method after ").append(plan.epochs()).append(" epochs.\n\n");
+        Path firstRun = plan.runs().relativize(plan.options(task, plan.methods().get(0), seed).out());
+        b.append("![before](").append(firstRun.resolve("before.png")).append(")\n\n");
+        for (String m : plan.methods()) {
+            Path dir = plan.runs().relativize(plan.options(task, m, seed).out());
+            b.append("![").append(m).append(" after](").append(dir.resolve("after.png")).append(")\n\n");
+        }
         b.append("## The runs\n\n");
         for (String m : plan.methods()) {
             Path dir = plan.runs().relativize(plan.options(task, m, seed).out());

@@ -63,6 +63,9 @@ class ShapesMainJobTest {
                 text);
         assertTrue(text.contains("Gold at matched proxy gain"), text);
         assertTrue(text.contains("- gardo: `compressibility/gardo/seed-1/`"), text);
+        assertTrue(text.contains("![before](compressibility/flow-grpo/seed-1/before.png)"), text);
+        assertTrue(text.contains("![gardo after](compressibility/gardo/seed-1/after.png)"), text);
+        assertTrue(Files.exists(cwd.resolve("demo/compressibility/gardo/seed-1/after.png")));
         assertTrue(Files.size(cwd.resolve("demo/trajectories.png")) > 10_000);
         assertEquals(5, ShapesReport.readChanges(cwd.resolve("demo/compressibility/gardo/seed-1/changes.csv")).size());
     }
