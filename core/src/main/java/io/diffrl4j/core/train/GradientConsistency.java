@@ -34,19 +34,7 @@ final class GradientConsistency implements AutoCloseable {
      *     resume) and when either gradient is zero
      */
     double next(List<NDArray> parameters) {
-        NDList now = new NDList(parameters.size());
-        for (NDArray p : parameters) {
-            NDArray copy;
-            if (p.hasGradient()) {
-                NDArray g = p.getGradient();
-                copy = g.duplicate();
-                g.close();
-            } else {
-                copy = p.zerosLike();
-            }
-            copy.attach(owner);
-            now.add(copy);
-        }
+        NDList now = gradients(parameters, owner);
         double cosine = Double.NaN;
         if (previous != null && previous.size() == now.size()) {
             NDList dots = new NDList();
@@ -74,6 +62,28 @@ final class GradientConsistency implements AutoCloseable {
         }
         previous = now;
         return cosine;
+    }
+
+    /**
+     * @param parameters trained arrays
+     * @param owner the manager of the copies
+     * @return a copy of each parameter's accumulated gradient (zeros for one no loss reached yet)
+     */
+    static NDList gradients(List<NDArray> parameters, NDManager owner) {
+        NDList out = new NDList(parameters.size());
+        for (NDArray p : parameters) {
+            NDArray copy;
+            if (p.hasGradient()) {
+                NDArray g = p.getGradient();
+                copy = g.duplicate();
+                g.close();
+            } else {
+                copy = p.zerosLike();
+            }
+            copy.attach(owner);
+            out.add(copy);
+        }
+        return out;
     }
 
     @Override

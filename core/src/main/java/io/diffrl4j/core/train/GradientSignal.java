@@ -53,19 +53,10 @@ final class GradientSignal {
     void afterMicroBatch(long microBatchTerms) {
         terms += microBatchTerms;
         increments++;
-        NDList now = new NDList(parameters.size());
+        NDList now = GradientConsistency.gradients(parameters, owner);
         NDList products = new NDList(parameters.size());
         for (int i = 0; i < parameters.size(); i++) {
-            NDArray p = parameters.get(i);
-            NDArray copy;
-            if (p.hasGradient()) {
-                NDArray g = p.getGradient();
-                copy = g.duplicate();
-                g.close();
-            } else {
-                copy = p.zerosLike();   // not reached by this micro-batch's loss
-            }
-            copy.attach(owner);
+            NDArray copy = now.get(i);
             // Welford's update on the micro-batch gradients g_k = G_k - G_(k-1): the spread is summed
             // from deviations, not as sum ||g_k||^2 - K ||gbar||^2, which cancels catastrophically in
             // float when the micro-batches agree.
@@ -73,7 +64,6 @@ final class GradientSignal {
             increment.attach(owner);
             if (mean == null) {
                 increment.close();
-                now.add(copy);
                 continue;
             }
             NDArray m = mean.get(i);
@@ -81,7 +71,6 @@ final class GradientSignal {
             m.addi(delta.div(increments));
             products.add(delta.mul(increment.sub(m)).sum().toType(DataType.FLOAT64, false).reshape(1));
             increment.close();
-            now.add(copy);
         }
         if (mean == null) {
             // The first micro-batch: the running mean is its gradient, the spread still zero.
