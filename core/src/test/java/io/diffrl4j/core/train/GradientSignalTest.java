@@ -97,28 +97,20 @@ class GradientSignalTest {
                 row[j] = random.nextGaussian();
             }
         }
-        try (NDManager m = NDManager.newBaseManager(); NDManager step = m.newSubManager()) {
-            List<NDArray> ps = parameters(m);
-            GradientSignal signal = new GradientSignal(ps, step);
-            for (double[] row : noise) {
-                microBatch(ps, row);
-                signal.afterMicroBatch(1);
-            }
-            assertEquals(expected(noise), signal.ratio(), expected(noise) * 1e-3);
-            assertTrue(signal.ratio() > 0.3 && signal.ratio() < 2, "pure noise reads " + signal.ratio());
-        }
-        try (NDManager m = NDManager.newBaseManager(); NDManager step = m.newSubManager()) {
-            List<NDArray> ps = parameters(m);
-            GradientSignal signal = new GradientSignal(ps, step);
-            microBatch(ps, new double[] {1, 2, 3, 4, 5});
-            signal.afterMicroBatch(1);
-            microBatch(ps, new double[] {-1, -2, -3, -4, -5});
-            signal.afterMicroBatch(1);
-            // gbar = 0 exactly: the gradient is all noise and the ratio is NaN by contract (zero gradient).
-            assertTrue(Double.isNaN(signal.ratio()));
-        }
+        double noisy = ratioOf(noise);
+        assertEquals(expected(noise), noisy, expected(noise) * 1e-3);
+        assertTrue(noisy > 0.3 && noisy < 2, "pure noise reads " + noisy);
+        // gbar = 0 exactly: the gradient is all noise and the ratio is NaN by contract (zero gradient).
+        assertTrue(Double.isNaN(ratioOf(new double[][] {{1, 2, 3, 4, 5}, {-1, -2, -3, -4, -5}})));
         // A common direction plus a small perturbation: the mean dominates its standard error.
         double[][] g = {{1, 1, 1, 1, 1.01}, {1, 1, 1, 1.01, 1}, {1.01, 1, 1, 1, 1}};
+        double common = ratioOf(g);
+        assertEquals(expected(g), common, expected(g) * 1e-3);
+        assertTrue(common > 100, "ratio " + common);
+    }
+
+    /** The signal's ratio after one micro-batch per row of {@code g}. */
+    private static double ratioOf(double[][] g) {
         try (NDManager m = NDManager.newBaseManager(); NDManager step = m.newSubManager()) {
             List<NDArray> ps = parameters(m);
             GradientSignal signal = new GradientSignal(ps, step);
@@ -126,8 +118,7 @@ class GradientSignalTest {
                 microBatch(ps, row);
                 signal.afterMicroBatch(1);
             }
-            assertEquals(expected(g), signal.ratio(), expected(g) * 1e-3);
-            assertTrue(signal.ratio() > 100, "ratio " + signal.ratio());
+            return signal.ratio();
         }
     }
 
