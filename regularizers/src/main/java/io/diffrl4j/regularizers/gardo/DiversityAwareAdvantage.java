@@ -1,6 +1,7 @@
 package io.diffrl4j.regularizers.gardo;
 
 import io.diffrl4j.core.advantage.AdvantageEstimator;
+import io.diffrl4j.core.advantage.GroupRelativeAdvantage;
 import io.diffrl4j.core.reward.ImageEmbedder;
 import io.diffrl4j.core.reward.RewardBatch;
 import java.util.Optional;
@@ -36,6 +37,7 @@ public class DiversityAwareAdvantage implements AdvantageEstimator {
 
     private final ImageEmbedder embedder;
     private final double clip;
+    private final boolean batchStd;
 
     /** @param embedder the image features the shaping reads (run by the trainer while scoring) */
     public DiversityAwareAdvantage(ImageEmbedder embedder) {
@@ -47,6 +49,16 @@ public class DiversityAwareAdvantage implements AdvantageEstimator {
      * @param clip advantages are clipped to [-clip, clip]; finite and positive
      */
     public DiversityAwareAdvantage(ImageEmbedder embedder, double clip) {
+        this(embedder, clip, false);
+    }
+
+    /**
+     * @param embedder the image features the shaping reads
+     * @param clip advantages are clipped to [-clip, clip]; finite and positive
+     * @param batchStd also divide by the batch's reward std + 1e-4, as Flow-GRPO's advantage does (an
+     *     ablation: GARDO's code does not, so its advantages are on the reward's own scale)
+     */
+    public DiversityAwareAdvantage(ImageEmbedder embedder, double clip, boolean batchStd) {
         if (embedder == null) {
             throw new IllegalArgumentException("embedder must not be null");
         }
@@ -55,6 +67,12 @@ public class DiversityAwareAdvantage implements AdvantageEstimator {
         }
         this.embedder = embedder;
         this.clip = clip;
+        this.batchStd = batchStd;
+    }
+
+    /** @return whether the advantage is divided by the batch's reward std + 1e-4 (not GARDO's rule) */
+    public boolean batchStd() {
+        return batchStd;
     }
 
     /** @return the advantage clip */
@@ -76,6 +94,7 @@ public class DiversityAwareAdvantage implements AdvantageEstimator {
         }
         double[] r = rewards.proxy();
         int g = rewards.groupSize();
+        double divisor = batchStd ? std(r) + GroupRelativeAdvantage.DEFAULT_EPS : 1.0;
         double[] a = new double[r.length];
         for (int start = 0; start < r.length; start += g) {
             double[][] unit = new double[g][];
@@ -92,11 +111,21 @@ public class DiversityAwareAdvantage implements AdvantageEstimator {
             double[] mult = multipliers(groupRewards, d);
             double mean = mean(groupRewards);
             for (int i = 0; i < g; i++) {
-                double v = (groupRewards[i] - mean) * mult[i];
+                double v = (groupRewards[i] - mean) * mult[i] / divisor;
                 a[start + i] = Math.max(-clip, Math.min(clip, v));
             }
         }
         return a;
+    }
+
+    /** Population std, as the reference code's numpy. */
+    private static double std(double[] v) {
+        double m = mean(v);
+        double s = 0;
+        for (double x : v) {
+            s += (x - m) * (x - m);
+        }
+        return Math.sqrt(s / v.length);
     }
 
     /**

@@ -160,7 +160,8 @@ public final class Gardo {
             }
         }
         AdvantageEstimator advantages = config.diversity()
-                ? new DiversityAwareAdvantage(config.embedder(), config.advantageClip()) : base.advantages();
+                ? new DiversityAwareAdvantage(config.embedder(), config.advantageClip(), config.advantageBatchStd())
+                : base.advantages();
         LOG.info("{}: {}", name, config);
         if (!kl && config.adaptiveReference()) {
             LOG.info("{}: KL beta is 0, so there is no KL and no reference to renew", name);

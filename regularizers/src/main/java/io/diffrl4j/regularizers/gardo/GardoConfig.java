@@ -23,6 +23,7 @@ public final class GardoConfig {
     private final ImageEmbedder embedder;
     private final double advantageClip;
     private final boolean klOnAllWhenNoneGated;
+    private final boolean advantageBatchStd;
 
     private GardoConfig(Builder b) {
         this.klBeta = b.klBeta;
@@ -34,6 +35,7 @@ public final class GardoConfig {
         this.embedder = b.embedder;
         this.klOnAllWhenNoneGated = b.klOnAllWhenNoneGated;
         this.advantageClip = b.advantageClip;
+        this.advantageBatchStd = b.advantageBatchStd;
     }
 
     /**
@@ -103,11 +105,21 @@ public final class GardoConfig {
         return advantageClip;
     }
 
+    /**
+     * @return whether the diversity-aware advantage is also divided by the batch's reward std +
+     *     1e-4 as Flow-GRPO's is (default false, as GARDO's code; true is an ablation that puts
+     *     GARDO's policy term on Flow-GRPO's scale)
+     */
+    public boolean advantageBatchStd() {
+        return advantageBatchStd;
+    }
+
     @Override
     public String toString() {
         return "GardoConfig{beta=" + klBeta + ", gate=" + (gate ? gateConfig : "off") + ", reference="
                 + (adaptiveReference ? referenceConfig : "pretrained") + ", diversity="
-                + (diversity ? embedder.getClass().getSimpleName() + " clip " + advantageClip : "off") + "}";
+                + (diversity ? embedder.getClass().getSimpleName() + " clip " + advantageClip
+                        + (advantageBatchStd ? ", divided by the batch std" : "") : "off") + "}";
     }
 
     /** Builder; validated by {@link #build()}. */
@@ -121,6 +133,7 @@ public final class GardoConfig {
         private ImageEmbedder embedder;
         private double advantageClip = DiversityAwareAdvantage.DEFAULT_CLIP;
         private boolean klOnAllWhenNoneGated;
+        private boolean advantageBatchStd;
 
         private Builder(double klBeta, AdaptiveReferenceConfig referenceConfig) {
             this.klBeta = klBeta;
@@ -185,6 +198,15 @@ public final class GardoConfig {
         /** @param clip the diversity-aware advantage's clip, finite and {@code > 0} @return this */
         public Builder optAdvantageClip(double clip) {
             this.advantageClip = clip;
+            return this;
+        }
+
+        /**
+         * @param on divide the diversity-aware advantage by the batch's reward std + 1e-4 (default false)
+         * @return this
+         */
+        public Builder optAdvantageBatchStd(boolean on) {
+            this.advantageBatchStd = on;
             return this;
         }
 

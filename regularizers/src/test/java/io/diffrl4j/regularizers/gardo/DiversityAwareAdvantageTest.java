@@ -2,6 +2,7 @@ package io.diffrl4j.regularizers.gardo;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -40,6 +41,19 @@ class DiversityAwareAdvantageTest {
         assertArrayEquals(new double[] {0, 0, -2.25, 1.5}, a, EPS);
         assertTrue(a[3] > a[0] && a[3] > a[1], "the distinct good image gains over its duplicates");
         assertEquals(r[2] - 2.25, a[2], EPS, "negative advantages are unchanged");
+    }
+
+    @Test
+    void theBatchStdAblationDividesByFlowGrpoDivisor() {
+        // The same batch as above: rewards {3, 3, 0, 3}, mean 2.25, population std sqrt(27/16) =
+        // 1.299038105676658; the shaped advantages {0, 0, -2.25, 1.5} divided by it + 1e-4.
+        float[][] f = {{1, 0, 0}, {2, 0, 0}, {0, 1, 0}, {0, 0, 3}};
+        double[] r = {3, 3, 0, 3};
+        double divisor = Math.sqrt(27.0 / 16) + 1e-4;
+        DiversityAwareAdvantage estimator = new DiversityAwareAdvantage(UNUSED, 5.0, true);
+        assertTrue(estimator.batchStd());
+        assertArrayEquals(new double[] {0, 0, -2.25 / divisor, 1.5 / divisor}, estimator.estimate(batch(r, f, 4)), EPS);
+        assertFalse(new DiversityAwareAdvantage(UNUSED).batchStd(), "GARDO's own rule does not divide");
     }
 
     @Test

@@ -71,7 +71,7 @@ public final class ShapesComparison {
                 throw new IllegalArgumentException("a comparison needs epochs >= 1 and at least one seed, task and method");
             }
             for (String m : methods) {
-                if (!ShapesMethods.NAMES.contains(m)) {
+                if (!ShapesMethods.isKnown(m)) {
                     throw new IllegalArgumentException("unknown method '" + m + "'; choose among " + ShapesMethods.NAMES);
                 }
             }
@@ -177,7 +177,7 @@ public final class ShapesComparison {
         }
         List<String> methods = a.list("methods");
         for (String m : methods) {
-            if (!ShapesMethods.NAMES.contains(m)) {
+            if (!ShapesMethods.isKnown(m)) {
                 throw a.bad("methods", "unknown method '" + m + "'; choose among " + ShapesMethods.NAMES);
             }
         }

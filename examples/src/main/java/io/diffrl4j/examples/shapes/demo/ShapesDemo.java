@@ -99,7 +99,7 @@ public final class ShapesDemo {
             int evalPrompts, int evalImages, String reward, double learningRate) {
         /** Validates the numbers. */
         public Options {
-            if (!ShapesMethods.NAMES.contains(method)) {
+            if (!ShapesMethods.isKnown(method)) {
                 throw new IllegalArgumentException("unknown method '" + method + "'; choose one of " + ShapesMethods.NAMES);
             }
             if (task == null) {
@@ -238,7 +238,7 @@ public final class ShapesDemo {
 
     private static Options options(Arguments a) {
         String method = a.text("method");
-        if (!ShapesMethods.NAMES.contains(method)) {
+        if (!ShapesMethods.isKnown(method)) {
             throw a.bad("method", "unknown method; choose one of " + ShapesMethods.NAMES);
         }
         ShapesTask task;

@@ -110,7 +110,7 @@ public final class ShapesMainJob {
         }
         List<String> methods = a.list("methods");
         for (String m : methods) {
-            if (!ShapesMethods.NAMES.contains(m)) {
+            if (!ShapesMethods.isKnown(m)) {
                 throw a.bad("methods", "unknown method '" + m + "'; choose among " + ShapesMethods.NAMES);
             }
         }

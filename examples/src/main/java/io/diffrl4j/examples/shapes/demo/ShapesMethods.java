@@ -22,8 +22,22 @@ import java.util.List;
  * evaluation guidance 3 for the CFG methods.
  */
 public final class ShapesMethods {
-    /** The names {@link #named} accepts. */
+    /** The methods: what the commands list and compare by default. */
     public static final List<String> NAMES = List.of("gardo", "flow-grpo", "flow-grpo-kl", "diffusion-nft", "crd");
+
+    /**
+     * Variants for ablations, accepted wherever a method is named but not run by default:
+     * {@code gardo-std} is GARDO with its advantage divided by the batch's reward std, as Flow-GRPO's.
+     */
+    public static final List<String> ABLATIONS = List.of("gardo-std");
+
+    /**
+     * @param name a method name
+     * @return whether {@link #named} accepts it (a method or an ablation)
+     */
+    public static boolean isKnown(String name) {
+        return NAMES.contains(name) || ABLATIONS.contains(name);
+    }
 
     /** What differs from the papers' SD3.5-Medium defaults, for the summary. */
     public static final String DEVIATIONS = "10 sampling steps, shift 1, CFG 3 for the Flow-GRPO family; Flow-GRPO-Fast "
@@ -48,6 +62,9 @@ public final class ShapesMethods {
                 return fast(FlowGrpo.defaults(grpo(0.04)));
             case "gardo":
                 return fast(Gardo.onFlowGrpo(grpo(0.04), GardoConfig.forFlowGrpo().optEmbedder(embedder).build()));
+            case "gardo-std":
+                return fast(Gardo.onFlowGrpo(grpo(0.04), GardoConfig.forFlowGrpo().optEmbedder(embedder)
+                        .optAdvantageBatchStd(true).build()));
             case "diffusion-nft":
                 return DiffusionNft.defaults(DiffusionNft.Config.builder().optSteps(STEPS).optShift(1.0)
                         .optNoiseLevels(levels()).optEma(false).build());
