@@ -500,7 +500,8 @@ public final class ShapesComparison {
     static void figure(ShapesTask task, Map<String, Curves> curves, int evalImages, Path file) throws IOException {
         Curves any = curves.values().iterator().next();
         int w = ShapesReport.window(any.trainEpochs().length);
-        String seeds = ", mean ± SD over seeds";
+        boolean several = any.evalBySeed().size() > 1;
+        String seeds = several ? ", mean ± SD over seeds" : ", one seed";
         LineChart proxy = new LineChart(task.cliName() + ": proxy (" + task.proxyLabel() + ", training samples), " + w
                 + "-epoch average" + seeds, "epoch", "proxy").integerX();
         LineChart gold = new LineChart(task.cliName() + ": gold strict pass rate (held-out)" + seeds, "epoch", "pass rate")
@@ -523,8 +524,8 @@ public final class ShapesComparison {
             proxy.yRange(0, 1); // both tasks' proxies are scores in [0, 1]
         }
         vendi.yRange(1, evalImages); // its whole scale: from identical images to all different
-        LineChart tradeOff = new LineChart(task.cliName() + ": gold against proxy (held-out, mean over seeds at each "
-                + "evaluation; dots: the frontier of every run's evaluations)", "proxy (held-out)", "gold strict pass rate")
+        LineChart tradeOff = new LineChart(task.cliName() + ": gold against proxy (held-out, " + (several ? "mean over seeds "
+                + "at each evaluation" : "at each evaluation") + "; dots: the frontier of every run's evaluations)", "proxy (held-out)", "gold strict pass rate")
                 .yRange(0, 1);
         List<Double> allProxy = new ArrayList<>();
         List<Double> allGold = new ArrayList<>();
