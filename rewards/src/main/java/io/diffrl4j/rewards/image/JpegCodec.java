@@ -99,6 +99,35 @@ public final class JpegCodec {
     }
 
     /**
+     * Reads a JPEG's size from its header without decoding it, so that a caller can refuse or
+     * budget an image whose header claims more pixels than its few bytes hold (a decompression bomb).
+     *
+     * @param jpeg a JPEG file's bytes
+     * @return {@code {width, height}} as the header declares them
+     * @throws IOException when the bytes are not a JPEG whose header can be read
+     */
+    public static int[] dimensions(byte[] jpeg) throws IOException {
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(jpeg))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                throw new IOException("not an image file (" + jpeg.length + " bytes, starting " + head(jpeg) + ")");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                if (!"jpeg".equalsIgnoreCase(reader.getFormatName())) {
+                    throw new IOException("expected a JPEG, got " + reader.getFormatName());
+                }
+                return new int[] {reader.getWidth(0), reader.getHeight(0)};
+            } finally {
+                reader.dispose();
+            }
+        } catch (RuntimeException e) {
+            throw new IOException("not a readable JPEG: " + e, e);
+        }
+    }
+
+    /**
      * @param jpeg a JPEG file's bytes
      * @param maxPixels the most pixels accepted (checked from the header, before decoding)
      * @return one RGB image, values {@code byte / 255}

@@ -48,7 +48,9 @@ import org.slf4j.LoggerFactory;
  * <p>{@code POST /} with a pickled dict {@code {"images": [JPEG bytes], "meta_datas": [GenEval
  * metadata dict], "only_strict": bool}} ({@code only_strict} may be left out: false). The request
  * is read by {@link SafePickleReader} (plain data only, at most the configured size); each JPEG is
- * decoded (at most {@value #MAX_IMAGE_PIXELS} pixels) and scored against its metadata. The reply,
+ * decoded (at most {@value #MAX_IMAGE_PIXELS} pixels each and {@value #MAX_REQUEST_PIXELS} in all, as
+ * their headers declare, checked before anything is decoded; at most {@value #MAX_DECODING_PIXELS}
+ * pixels are decoded at once across requests) and scored against its metadata. The reply,
  * 200, is a pickled dict: {@code scores} (partial score), {@code rewards} (classic "correct" as
  * 1.0 or 0.0, all 0.0 when {@code only_strict}), {@code strict_rewards} (1.0 or 0.0), and
  * {@code group_rewards} and {@code group_strict_rewards}: for each of GenEval's six tags a list
@@ -66,8 +68,22 @@ public final class ShapesGenEvalServer implements Closeable {
     public static final int DEFAULT_PORT = 18085;
     /** Default largest request body, in bytes. */
     public static final int DEFAULT_MAX_REQUEST_BYTES = 64 << 20;
-    /** The largest image accepted, in pixels (checked from the JPEG header before decoding). */
-    public static final long MAX_IMAGE_PIXELS = 4096L * 4096;
+    /**
+     * The largest image accepted, in pixels (checked from the JPEG header before decoding): twice
+     * SD3.5's 1024 x 1024 on a side. Decoding costs about 20 bytes of heap per pixel.
+     */
+    public static final long MAX_IMAGE_PIXELS = 2048L * 2048;
+    /** The most pixels one request's images may declare in all: 64 images of 1024 x 1024. */
+    public static final long MAX_REQUEST_PIXELS = 64L * 1024 * 1024;
+    /**
+     * The most pixels decoded at once across all requests (about 160 MB of heap): an image waits
+     * for its share, so concurrent requests of large images queue instead of exhausting memory.
+     */
+    public static final long MAX_DECODING_PIXELS = 2 * MAX_IMAGE_PIXELS;
+
+    /** Decoding budget in units of 1024 pixels, shared by the worker threads. */
+    private final java.util.concurrent.Semaphore decoding =
+            new java.util.concurrent.Semaphore((int) (MAX_DECODING_PIXELS / 1024), true);
     /** What the group dicts hold for the tags that are not an image's own. */
     public static final double OTHER_TAG = -10.0;
 
@@ -189,6 +205,31 @@ public final class ShapesGenEvalServer implements Closeable {
             groups.put(tag, new ArrayList<>());
             strictGroups.put(tag, new ArrayList<>());
         }
+        // Every header first: an image that claims more pixels than its bytes hold is refused before
+        // anything is decoded, and so is a request whose images claim too many pixels in all.
+        long[] pixels = new long[images.size()];
+        long total = 0;
+        for (int i = 0; i < images.size(); i++) {
+            if (!(images.get(i) instanceof byte[] jpeg)) {
+                throw new IllegalArgumentException("images[" + i + "] must be bytes, got " + SafePickleReader.typeName(images.get(i)));
+            }
+            int[] size;
+            try {
+                size = JpegCodec.dimensions(jpeg);
+            } catch (IOException e) {
+                throw new IOException("images[" + i + "]: " + e.getMessage(), e);
+            }
+            pixels[i] = (long) size[0] * size[1];
+            if (pixels[i] > MAX_IMAGE_PIXELS) {
+                throw new IllegalArgumentException("images[" + i + "]: its header declares " + size[0] + " x " + size[1]
+                        + " pixels, over the limit of " + MAX_IMAGE_PIXELS + " (" + jpeg.length + " bytes of JPEG)");
+            }
+            total += pixels[i];
+            if (total > MAX_REQUEST_PIXELS) {
+                throw new IllegalArgumentException("the request's images declare more than " + MAX_REQUEST_PIXELS
+                        + " pixels in all (over the limit at images[" + i + "])");
+            }
+        }
         for (int i = 0; i < images.size(); i++) {
             if (!(images.get(i) instanceof byte[] jpeg)) {
                 throw new IllegalArgumentException("images[" + i + "] must be bytes, got " + SafePickleReader.typeName(images.get(i)));
@@ -203,10 +244,14 @@ public final class ShapesGenEvalServer implements Closeable {
                 throw new IllegalArgumentException("meta_datas[" + i + "]: " + e.getMessage(), e);
             }
             ImageBatch image;
+            int units = (int) Math.max(1, (pixels[i] + 1023) / 1024);
+            decoding.acquireUninterruptibly(units);
             try {
                 image = JpegCodec.decode(jpeg, MAX_IMAGE_PIXELS);
             } catch (IOException e) {
                 throw new IOException("images[" + i + "]: " + e.getMessage(), e);
+            } finally {
+                decoding.release(units);
             }
             GenEvalResult r = checker.evaluate(image.image(0), image.height(), image.width(), prompt.metadata());
             double reward = onlyStrict ? 0.0 : r.correct() ? 1.0 : 0.0;

@@ -262,6 +262,45 @@ class ShapesGenEvalServerTest {
         assertEquals(404, post(server.uri().resolve("/score"), new byte[0]).statusCode());
     }
 
+    /** A valid 32 x 32 JPEG whose baseline frame header (SOF0) is rewritten to claim w x h pixels. */
+    private static byte[] claiming(byte[] jpeg, int w, int h) {
+        byte[] out = jpeg.clone();
+        for (int i = 0; i + 8 < out.length; i++) {
+            if ((out[i] & 0xff) == 0xff && (out[i + 1] & 0xff) == 0xc0) {
+                // FF C0, length (2), precision (1), height (2), width (2)
+                out[i + 5] = (byte) (h >> 8);
+                out[i + 6] = (byte) h;
+                out[i + 7] = (byte) (w >> 8);
+                out[i + 8] = (byte) w;
+                return out;
+            }
+        }
+        throw new AssertionError("no SOF0 marker in the encoder's JPEG");
+    }
+
+    @Test
+    void decompressionBombsAreRefusedFromTheirHeadersBeforeAnythingIsDecoded() throws Exception {
+        Prompt p = PromptGrammar.allPrompts().get(0);
+        byte[] jpeg = JpegCodec.encode(ShapesDataset.render(new ShapesDataset().examples(1, 1)), 0, 95, false);
+        byte[] bomb = claiming(jpeg, 4000, 4000);
+        assertEquals(4000, JpegCodec.dimensions(bomb)[0]);
+        long t0 = System.nanoTime();
+        assertFails(request(List.of(jpeg, bomb), List.of(GenEvalMetadata.metadata(p), GenEvalMetadata.metadata(p))),
+                "java.lang.IllegalArgumentException: images[1]: its header declares 4000 x 4000 pixels, over the limit of "
+                        + ShapesGenEvalServer.MAX_IMAGE_PIXELS + " (" + bomb.length + " bytes of JPEG)");
+        // 64 images just under the per-image limit: 256 M pixels declared in all, refused as a whole.
+        byte[] big = claiming(jpeg, 2000, 2000);
+        List<byte[]> many = java.util.Collections.nCopies(64, big);
+        assertFails(request(many, java.util.Collections.nCopies(64, GenEvalMetadata.metadata(p))),
+                "java.lang.IllegalArgumentException: the request's images declare more than "
+                        + ShapesGenEvalServer.MAX_REQUEST_PIXELS + " pixels in all (over the limit at images[16])");
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        assertTrue(seconds < 5, "refusals took " + seconds + " s");
+        // The server still answers a valid request.
+        HttpResponse<String> ok = post(server.uri(), request(List.of(jpeg), List.of(GenEvalMetadata.metadata(p))));
+        assertEquals(200, ok.statusCode());
+    }
+
     private static byte[] request(List<byte[]> images, List<Map<String, Object>> metas) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("images", new ArrayList<Object>(images));
