@@ -32,7 +32,7 @@ final class GradientSignal {
     private final NDManager owner;
     private NDList previous;
     private NDList mean;
-    private double spreadSum;
+    private NDArray spreadSum;
     private int increments;
     private long terms;
 
@@ -54,24 +54,6 @@ final class GradientSignal {
         terms += microBatchTerms;
         increments++;
         NDList now = GradientConsistency.gradients(parameters, owner);
-        NDList products = new NDList(parameters.size());
-        for (int i = 0; i < parameters.size(); i++) {
-            NDArray copy = now.get(i);
-            // Welford's update on the micro-batch gradients g_k = G_k - G_(k-1): the spread is summed
-            // from deviations, not as sum ||g_k||^2 - K ||gbar||^2, which cancels catastrophically in
-            // float when the micro-batches agree.
-            NDArray increment = previous == null ? copy.duplicate() : copy.sub(previous.get(i));
-            increment.attach(owner);
-            if (mean == null) {
-                increment.close();
-                continue;
-            }
-            NDArray m = mean.get(i);
-            NDArray delta = increment.sub(m);
-            m.addi(delta.div(increments));
-            products.add(delta.mul(increment.sub(m)).sum().toType(DataType.FLOAT64, false).reshape(1));
-            increment.close();
-        }
         if (mean == null) {
             // The first micro-batch: the running mean is its gradient, the spread still zero.
             mean = new NDList(now.size());
@@ -80,15 +62,38 @@ final class GradientSignal {
                 m.attach(owner);
                 mean.add(m);
             }
-        } else if (!products.isEmpty()) {
-            try (NDArray all = NDArrays.concat(products, 0).sum()) {
-                spreadSum += all.getDouble();
-            }
-            products.close();
+            previous = now;
+            return;
         }
-        if (previous != null) {
+        NDList products = new NDList(parameters.size());
+        for (int i = 0; i < now.size(); i++) {
+            // Welford's update on the micro-batch gradients g_k = G_k - G_(k-1): the spread is summed
+            // from deviations, not as sum ||g_k||^2 - K ||gbar||^2, which cancels catastrophically in
+            // float when the micro-batches agree.
+            NDArray increment = now.get(i).sub(previous.get(i));
+            increment.attach(owner);
+            NDArray m = mean.get(i);
+            NDArray delta = increment.sub(m);
+            m.addi(delta.div(increments));
+            products.add(delta.mul(increment.sub(m)).sum().toType(DataType.FLOAT64, false).reshape(1));
+            increment.close();
+        }
+        if (products.isEmpty()) {
             previous.close();
+            previous = now;
+            return;
         }
+        // Kept on the device: the host reads the spread once, when the step reports.
+        NDArray sum = NDArrays.concat(products, 0).sum();
+        sum.attach(owner);
+        products.close();
+        if (spreadSum == null) {
+            spreadSum = sum;
+        } else {
+            spreadSum.addi(sum);
+            sum.close();
+        }
+        previous.close();
         previous = now;
     }
 
@@ -115,7 +120,7 @@ final class GradientSignal {
             meanSquare = all.getDouble();
         }
         squares.close();
-        double spread = Math.max(0, spreadSum / (k - 1));
+        double spread = Math.max(0, (spreadSum == null ? 0 : spreadSum.getDouble()) / (k - 1));
         if (meanSquare == 0) {
             return Double.NaN;
         }

@@ -107,24 +107,7 @@ public final class JpegCodec {
      * @throws IOException when the bytes are not a JPEG whose header can be read
      */
     public static int[] dimensions(byte[] jpeg) throws IOException {
-        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(jpeg))) {
-            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-            if (!readers.hasNext()) {
-                throw new IOException("not an image file (" + jpeg.length + " bytes, starting " + head(jpeg) + ")");
-            }
-            ImageReader reader = readers.next();
-            try {
-                reader.setInput(in, true, true);
-                if (!"jpeg".equalsIgnoreCase(reader.getFormatName())) {
-                    throw new IOException("expected a JPEG, got " + reader.getFormatName());
-                }
-                return new int[] {reader.getWidth(0), reader.getHeight(0)};
-            } finally {
-                reader.dispose();
-            }
-        } catch (RuntimeException e) {
-            throw new IOException("not a readable JPEG: " + e, e);
-        }
+        return withReader(jpeg, reader -> new int[] {reader.getWidth(0), reader.getHeight(0)});
     }
 
     /**
@@ -134,6 +117,31 @@ public final class JpegCodec {
      * @throws IOException when the bytes are not a readable JPEG or the image is larger than maxPixels
      */
     public static ImageBatch decode(byte[] jpeg, long maxPixels) throws IOException {
+        return withReader(jpeg, reader -> {
+            int w = reader.getWidth(0);
+            int h = reader.getHeight(0);
+            if ((long) w * h > maxPixels) {
+                throw new IOException("a " + w + " x " + h + " image is over the limit of " + maxPixels + " pixels");
+            }
+            BufferedImage img = reader.read(0);
+            int[] rgb = img.getRGB(0, 0, w, h, null, 0, w);
+            float[] data = new float[3 * h * w];
+            for (int p = 0; p < h * w; p++) {
+                data[p] = (rgb[p] >> 16 & 0xff) / 255f;
+                data[h * w + p] = (rgb[p] >> 8 & 0xff) / 255f;
+                data[2 * h * w + p] = (rgb[p] & 0xff) / 255f;
+            }
+            return new ImageBatch(data, 1, 3, h, w);
+        });
+    }
+
+    /** What is done with a JPEG reader whose input is set and whose format is checked. */
+    private interface ReaderBody<T> {
+        T apply(ImageReader reader) throws IOException;
+    }
+
+    /** Opens {@code jpeg} with ImageIO, checks that it is a JPEG, runs {@code body}, disposes the reader. */
+    private static <T> T withReader(byte[] jpeg, ReaderBody<T> body) throws IOException {
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(jpeg))) {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
             if (!readers.hasNext()) {
@@ -145,20 +153,7 @@ public final class JpegCodec {
                 if (!"jpeg".equalsIgnoreCase(reader.getFormatName())) {
                     throw new IOException("expected a JPEG, got " + reader.getFormatName());
                 }
-                int w = reader.getWidth(0);
-                int h = reader.getHeight(0);
-                if ((long) w * h > maxPixels) {
-                    throw new IOException("a " + w + " x " + h + " image is over the limit of " + maxPixels + " pixels");
-                }
-                BufferedImage img = reader.read(0);
-                int[] rgb = img.getRGB(0, 0, w, h, null, 0, w);
-                float[] data = new float[3 * h * w];
-                for (int p = 0; p < h * w; p++) {
-                    data[p] = (rgb[p] >> 16 & 0xff) / 255f;
-                    data[h * w + p] = (rgb[p] >> 8 & 0xff) / 255f;
-                    data[2 * h * w + p] = (rgb[p] & 0xff) / 255f;
-                }
-                return new ImageBatch(data, 1, 3, h, w);
+                return body.apply(reader);
             } finally {
                 reader.dispose();
             }
