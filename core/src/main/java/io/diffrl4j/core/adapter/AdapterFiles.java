@@ -126,7 +126,12 @@ public final class AdapterFiles {
         if (!Files.exists(file)) {
             return; // diffusers files carry no config; shapes are still checked on adoption
         }
-        JsonNode c = JSON.readTree(file.toFile());
+        JsonNode c;
+        try {
+            c = JSON.readTree(file.toFile());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IOException("adapter config " + file + " is not valid JSON: " + e.getOriginalMessage(), e);
+        }
         int r = c.path("r").asInt(-1);
         double alpha = c.path("lora_alpha").asDouble(Double.NaN);
         if (r != want.rank() || alpha != want.alpha()) {

@@ -67,6 +67,8 @@ public final class Trainer implements AutoCloseable {
     private final GradientConsistency consistency;
     private final SeededNoise seed;
     private int epoch;
+    /** The run's identity in its checkpoints: new for a fresh trainer, the checkpoint's on resume. */
+    private String runId = java.util.UUID.randomUUID().toString();
 
     /** The sampling batches of one epoch: each rollout with its prompts' conditioning. */
     private record Chunk(Rollout rollout, Conditioning cond, Conditioning uncond, int firstRow) {}
@@ -323,7 +325,7 @@ public final class Trainer implements AutoCloseable {
         }
     }
 
-    private List<NDArray> policyParameters() {
+    List<NDArray> policyParameters() {
         return model.adapters().get(AdapterRoles.POLICY).parameters();
     }
 
@@ -377,12 +379,15 @@ public final class Trainer implements AutoCloseable {
 
     /**
      * Writes a checkpoint (adapter sets, optimizer state, counters, schedule and regularizer
-     * state, the run's config) atomically into {@code dir/checkpoint-<epoch>} and points {@code
-     * dir/latest} at it.
+     * state, the run's identity and config, a SHA-256 manifest of its files) atomically into
+     * {@code dir/checkpoint-<epoch>} and points {@code dir/latest} at it. Saving the epoch that
+     * {@code latest} already holds does nothing.
      *
      * @param dir the run's checkpoint folder
      * @return the checkpoint written
-     * @throws IOException when writing fails; earlier checkpoints are untouched
+     * @throws IOException when writing fails (earlier checkpoints are untouched), or when
+     *     {@code dir} holds another run's checkpoints or a later epoch of this run: those are
+     *     never overwritten or rewound
      */
     public Path save(Path dir) throws IOException {
         return GradMode.off(() -> Checkpoints.save(dir, this));
@@ -390,11 +395,15 @@ public final class Trainer implements AutoCloseable {
 
     /**
      * Restores the latest checkpoint in {@code dir} into this trainer (same model architecture,
-     * LoRA config and method), so that training continues exactly where it stopped.
+     * LoRA config, method and trainer settings), so that training continues exactly where it
+     * stopped. All or nothing: every file's checksum, every field of the state, the run's
+     * settings and the finiteness of the adapters and optimizer moments are checked before the
+     * trainer is touched, and a refused resume leaves it as it was.
      *
      * @param dir the run's checkpoint folder
-     * @throws IOException when the checkpoint cannot be read
-     * @throws IllegalArgumentException when it belongs to another model or method
+     * @throws IOException when the checkpoint is missing, incomplete, corrupt or unreadable
+     *     (the message names the file)
+     * @throws IllegalArgumentException when it belongs to another model, method or settings
      */
     public void resume(Path dir) throws IOException {
         // The restore writes into the adapters in place: with recording on (any thread but the one
@@ -438,8 +447,18 @@ public final class Trainer implements AutoCloseable {
         return manager;
     }
 
-    void restoreCounters(int epochs) {
+    void restoreCounters(int epochs, String runId) {
         this.epoch = epochs;
+        this.runId = runId;
+    }
+
+    /**
+     * @return the run's identity, stored in its checkpoints: a fresh trainer starts a new run, a
+     *     resumed one continues the checkpoint's; a folder holding another run's checkpoints is
+     *     never saved into
+     */
+    public String runId() {
+        return runId;
     }
 
     @Override
