@@ -398,7 +398,7 @@ public final class ShapesDemo {
         }
         MetricsCsv.write(o.out().resolve("eval.csv"), eval);
         ShapesReport.curves(o.out(), o.proxyLabel(), proxyKey, eval, o.evalPrompts(), o.evalImages());
-        return ShapesReport.summary(o, proxyKey, eval, ShapesMethods.DEVIATIONS, (System.nanoTime() - t0) / 1e9, changes);
+        return ShapesReport.summary(o, proxyKey, eval, ShapesMethods.deviations(o.method()), (System.nanoTime() - t0) / 1e9, changes);
     }
 
     /**
@@ -466,7 +466,7 @@ public final class ShapesDemo {
         n.put("proxy_reward", o.proxyLabel());
         n.put("epochs", o.epochs());
         n.put("seed", o.seed());
-        n.put("deviations_from_paper_defaults", ShapesMethods.DEVIATIONS);
+        n.put("deviations_from_paper_defaults", ShapesMethods.deviations(o.method()));
         n.set("trainer", config.toJson());
         n.set("model", ShapesModel.config().toJson());
         return n;

@@ -48,6 +48,25 @@ class ShapesDemoTest {
     }
 
     @Test
+    void theFullTrajectoryAblationTrainsNineStepsWhereTheFastWindowTrainsTwo(@TempDir Path dir) throws Exception {
+        double[] terms = new double[2];
+        String[] methods = {"flow-grpo", "flow-grpo-full"};
+        for (int i = 0; i < 2; i++) {
+            Path out = dir.resolve(methods[i]);
+            ShapesDemo.run(new ShapesDemo.Options(methods[i], ShapesTask.COMPRESSIBILITY, 1, 3, out, 1, 2, 4, 2, 2),
+                    new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+            var metrics = io.diffrl4j.examples.report.MetricsCsv.read(out.resolve("metrics.csv"));
+            assertTrue(metrics.containsKey("terms_per_step"), methods[i] + ": " + metrics.keySet());
+            terms[i] = metrics.get("terms_per_step")[0];
+            assertEquals(ShapesMethods.deviations(methods[i]), new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(out.resolve("config.json").toFile()).get("deviations_from_paper_defaults").asText());
+        }
+        // Same images per step; log-prob terms per image: 2 window steps against 9 of 10 steps.
+        assertEquals(4.5, terms[1] / terms[0], 1e-12, "terms per step " + terms[0] + " and " + terms[1]);
+        assertTrue(ShapesMethods.deviations("flow-grpo-full").contains("no Fast window"));
+    }
+
+    @Test
     void theOverOptimisationTaskTrainsOnTheRewardModelAndKeepsTheCheckerAsGold(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("rm");
         ShapesDemo.run(new ShapesDemo.Options("flow-grpo", ShapesTask.REWARD_MODEL, 1, 3, out, 1, 2, 2, 2, 2),
