@@ -27,14 +27,12 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,7 +56,10 @@ import org.slf4j.LoggerFactory;
  * the tag is the image's own and -10.0 elsewhere. Any failure gets 500 with the Java stack trace
  * as UTF-8 text; other paths get 404, other methods 405.
  *
- * <p>Listens on loopback by default. Requests are served concurrently by a small thread pool.
+ * <p>Listens on loopback by default. Up to 16 connections are served at once, and 2 requests
+ * are scored at once; a connection must send its whole request (headers and body) within 30 s
+ * or it is closed ({@link Builder#optReadTimeout}), so clients that trickle bytes, promise more
+ * body than they send or never end a chunked body hold a thread for at most that long.
  * Close it to stop. From the command line: {@code ShapesGenEvalServer [--host H] [--port N]}
  * (defaults 127.0.0.1 and {@value #DEFAULT_PORT}; port 0 picks a free one; {@code --help} lists
  * them) prints the URL and serves until stopped.
@@ -89,8 +90,13 @@ public final class ShapesGenEvalServer implements Closeable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ShapesGenEvalServer.class);
 
+    /** Default deadline for a connection to send its whole request. */
+    public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(30);
+
     private final HttpServer server;
-    private final ExecutorService executor;
+    private final ReadDeadlines executor;
+    private final java.util.concurrent.Semaphore scoring;
+    private final Duration readTimeout;
     private final ShapesChecker checker;
     private final SafePickleReader requestReader;
     private final URI uri;
@@ -100,12 +106,9 @@ public final class ShapesGenEvalServer implements Closeable {
         this.requestReader = new SafePickleReader(b.maxRequestBytes, "GenEval request");
         InetAddress address = InetAddress.getByName(b.host);
         this.server = HttpServer.create(new InetSocketAddress(address, b.port), 0);
-        AtomicInteger n = new AtomicInteger();
-        this.executor = Executors.newFixedThreadPool(b.threads, r -> {
-            Thread t = new Thread(r, "shapes-geneval-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        this.readTimeout = b.readTimeout;
+        this.scoring = new java.util.concurrent.Semaphore(b.threads, true);
+        this.executor = new ReadDeadlines(b.connections, b.readTimeout, "shapes-geneval");
         server.setExecutor(executor);
         server.createContext("/", this::serve);
         server.start();
@@ -140,7 +143,7 @@ public final class ShapesGenEvalServer implements Closeable {
     @Override
     public void close() {
         server.stop(0);
-        executor.shutdownNow();
+        executor.close();
     }
 
     private void serve(HttpExchange ex) throws IOException {
@@ -156,9 +159,29 @@ public final class ShapesGenEvalServer implements Closeable {
                         + " not allowed; POST a pickled GenEval request to /\n").getBytes(StandardCharsets.UTF_8));
                 return;
             }
+            Object request;
+            try {
+                request = requestReader.read(ex.getRequestBody());
+            } catch (IOException e) {
+                if (ReadDeadlines.expired()) {
+                    LOG.warn("GenEval request from {} not received within {} s: connection closed", ex.getRemoteAddress(),
+                            readTimeout.toMillis() / 1000.0);
+                    return; // the connection is gone: no reply can be sent
+                }
+                LOG.warn("GenEval request from {} failed: {}", ex.getRemoteAddress(), e.toString());
+                send(ex, 500, "text/plain; charset=utf-8", traceback(e).getBytes(StandardCharsets.UTF_8));
+                return;
+            } finally {
+                ReadDeadlines.received();
+            }
             byte[] reply;
             try {
-                reply = PickleWriter.toBytes(score(requestReader.read(ex.getRequestBody())));
+                scoring.acquire();
+                try {
+                    reply = PickleWriter.toBytes(score(request));
+                } finally {
+                    scoring.release();
+                }
             } catch (Exception | StackOverflowError | OutOfMemoryError e) {
                 LOG.warn("GenEval request from {} failed: {}", ex.getRemoteAddress(), e.toString());
                 send(ex, 500, "text/plain; charset=utf-8", traceback(e).getBytes(StandardCharsets.UTF_8));
@@ -361,6 +384,8 @@ public final class ShapesGenEvalServer implements Closeable {
         private ShapesChecker checker = new ShapesChecker();
         private int maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
         private int threads = 2;
+        private int connections = 16;
+        private Duration readTimeout = DEFAULT_READ_TIMEOUT;
 
         private Builder() {}
 
@@ -388,7 +413,27 @@ public final class ShapesGenEvalServer implements Closeable {
             return this;
         }
 
-        /** @param threads requests served at once, in [1, 64] (default 2) @return this */
+        /**
+         * @param connections connections served at once, reading requests and waiting to be
+         *     scored, in [1, 1024] (default 16): what slow clients must outnumber to delay others
+         * @return this
+         */
+        public Builder optConnections(int connections) {
+            this.connections = connections;
+            return this;
+        }
+
+        /**
+         * @param readTimeout how long a connection may take to send its whole request, headers and
+         *     body, before it is closed, positive (default 30 s)
+         * @return this
+         */
+        public Builder optReadTimeout(Duration readTimeout) {
+            this.readTimeout = readTimeout;
+            return this;
+        }
+
+        /** @param threads requests scored at once, in [1, 64] (default 2) @return this */
         public Builder optThreads(int threads) {
             this.threads = threads;
             return this;
@@ -414,6 +459,12 @@ public final class ShapesGenEvalServer implements Closeable {
             }
             if (threads < 1 || threads > 64) {
                 throw new IllegalArgumentException("threads must be in [1, 64], got " + threads);
+            }
+            if (connections < 1 || connections > 1024) {
+                throw new IllegalArgumentException("connections must be in [1, 1024], got " + connections);
+            }
+            if (readTimeout == null || readTimeout.isNegative() || readTimeout.isZero()) {
+                throw new IllegalArgumentException("readTimeout must be positive, got " + readTimeout);
             }
             try {
                 return new ShapesGenEvalServer(this);

@@ -301,6 +301,99 @@ class ShapesGenEvalServerTest {
         assertEquals(200, ok.statusCode());
     }
 
+    /**
+     * A client that opens a connection and sends {@code head}, then one byte of {@code trickle}
+     * every 100 ms, for up to 15 s; it records when the server closed the connection.
+     */
+    private static final class SlowClient extends Thread {
+        private final java.net.Socket socket;
+        private final byte[] head;
+        private final byte[] trickle;
+        private final long started = System.nanoTime();
+        private volatile double closedAfter = Double.NaN;
+
+        SlowClient(URI uri, String head, String trickle) throws IOException {
+            this.socket = new java.net.Socket(uri.getHost(), uri.getPort());
+            this.head = head.getBytes(StandardCharsets.US_ASCII);
+            this.trickle = trickle.getBytes(StandardCharsets.US_ASCII);
+            setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            try (socket) {
+                socket.setSoTimeout(100);
+                var out = socket.getOutputStream();
+                var in = socket.getInputStream();
+                out.write(head);
+                out.flush();
+                for (int i = 0; System.nanoTime() - started < 15_000_000_000L; i++) {
+                    if (trickle.length > 0) {
+                        out.write(trickle[i % trickle.length]);
+                        out.flush();
+                    }
+                    try {
+                        if (in.read() < 0) {
+                            break; // closed by the server
+                        }
+                    } catch (java.net.SocketTimeoutException e) {
+                        // nothing yet: keep trickling
+                    }
+                }
+            } catch (IOException e) {
+                // reset or broken pipe: the server closed the connection
+            }
+            closedAfter = (System.nanoTime() - started) / 1e9;
+        }
+    }
+
+    @Test
+    void slowClientsAreCutOffAndValidRequestsKeepBeingAnswered() throws Exception {
+        Prompt p = PromptGrammar.allPrompts().get(0);
+        byte[] jpeg = JpegCodec.encode(ShapesDataset.render(new ShapesDataset().examples(1, 1)), 0, 95, false);
+        byte[] valid = request(List.of(jpeg), List.of(GenEvalMetadata.metadata(p)));
+        double timeout = 1.0;
+        try (ShapesGenEvalServer s = ShapesGenEvalServer.builder().optPort(0).optThreads(1).optConnections(4)
+                .optReadTimeout(java.time.Duration.ofMillis((long) (timeout * 1000))).start()) {
+            String host = "Host: 127.0.0.1\r\n";
+            List<SlowClient> slow = new ArrayList<>();
+            for (int round = 0; round < 2; round++) {
+                // a request line and headers a byte at a time
+                slow.add(new SlowClient(s.uri(), "", "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+                // a body a byte at a time
+                slow.add(new SlowClient(s.uri(), "POST / HTTP/1.1\r\n" + host + "Content-Length: 100000\r\n\r\n", "\u0080"));
+                // a Content-Length far above what is sent, then silence
+                slow.add(new SlowClient(s.uri(), "POST / HTTP/1.1\r\n" + host + "Content-Length: 60000000\r\n\r\n\u0080\u0004", ""));
+                // a chunked body that never ends
+                slow.add(new SlowClient(s.uri(), "POST / HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\n\r\n2\r\n\u0080\u0004\r\n", ""));
+            }
+            slow.forEach(Thread::start); // 8 slow clients for 4 connection threads
+            Thread.sleep(200);
+            List<Double> latencies = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                long t0 = System.nanoTime();
+                HttpResponse<String> r = HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(5)).build()
+                        .send(HttpRequest.newBuilder(s.uri()).timeout(java.time.Duration.ofSeconds(20))
+                                .POST(HttpRequest.BodyPublishers.ofByteArray(valid)).build(), HttpResponse.BodyHandlers.ofString());
+                latencies.add((System.nanoTime() - t0) / 1e9);
+                assertEquals(200, r.statusCode(), r.body());
+            }
+            for (SlowClient c : slow) {
+                c.join(20_000);
+            }
+            List<Double> closed = slow.stream().map(c -> c.closedAfter).toList();
+            System.out.println("slow clients closed after " + closed + " s; valid requests answered in " + latencies + " s");
+            // 8 slow clients on 4 threads: each is cut off within the deadline after it gets a thread,
+            // so the last within two deadlines (plus scheduling slack); a valid request waits at most as long.
+            for (double t : closed) {
+                assertTrue(t < 2 * timeout + 1.5, "a slow client held its connection for " + t + " s: " + closed);
+            }
+            for (double t : latencies) {
+                assertTrue(t < 2 * timeout + 1.5, "a valid request took " + t + " s: " + latencies);
+            }
+        }
+    }
+
     private static byte[] request(List<byte[]> images, List<Map<String, Object>> metas) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("images", new ArrayList<Object>(images));
