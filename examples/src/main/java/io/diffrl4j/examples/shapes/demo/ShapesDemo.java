@@ -61,7 +61,7 @@ import java.util.Map;
  *
  * <pre>
  * bin/demo [gardo|flow-grpo|flow-grpo-kl|diffusion-nft|crd] [--task geneval|reward-model] [--reward SPECS]
- *     [--epochs N] [--seed S] [--lr LR] [--out DIR] [--resume | --overwrite]
+ *     [--epochs N] [--seed S] [--prompts N] [--group-size G] [--lr LR] [--out DIR] [--resume | --overwrite]
  * </pre>
  *
  * {@code bin/demo --help} lists every option with its default. The trainer is checkpointed after
@@ -189,6 +189,9 @@ public final class ShapesDemo {
                             + "the checker stays the gold", null),
                     Option.value("epochs", "N", "training epochs, in all (a resumed run counts its earlier ones)", "30"),
                     Option.value("seed", "S", "the run's seed (sampling noise, prompts, LoRA initialisation)", "1"),
+                    Option.value("prompts", "N", "training prompts per epoch, an even number (2 optimizer steps per epoch)",
+                            "8"),
+                    Option.value("group-size", "G", "images sampled per prompt (GRPO's group)", "8"),
                     Option.value("lr", "LR", "AdamW's learning rate on the LoRA", String.valueOf(DEFAULT_LEARNING_RATE)),
                     Option.value("out", "DIR", "the output folder", "runs/shapes-METHOD, or runs/shapes-reward-model-METHOD"),
                     OutputFolder.RESUME, OutputFolder.OVERWRITE),
@@ -267,8 +270,13 @@ public final class ShapesDemo {
         double lr = a.positive("lr");
         Path out = a.given("out") ? a.path("out") : a.cwd().resolve(Options.defaultOut(method, task));
         Options d = Options.defaults(method);
-        return Arguments.checked(() -> new Options(method, task, epochs, seed, out, d.evalEvery(), d.prompts(),
-                d.groupSize(), d.evalPrompts(), d.evalImages(), reward, lr));
+        int prompts = a.given("prompts") ? a.integer("prompts", 2) : d.prompts();
+        if (prompts % 2 != 0) {
+            throw a.bad("prompts", "must be even (two prompts per sampling batch)");
+        }
+        int groupSize = a.given("group-size") ? a.integer("group-size", 2) : d.groupSize();
+        return Arguments.checked(() -> new Options(method, task, epochs, seed, out, d.evalEvery(), prompts,
+                groupSize, d.evalPrompts(), d.evalImages(), reward, lr));
     }
 
     /**

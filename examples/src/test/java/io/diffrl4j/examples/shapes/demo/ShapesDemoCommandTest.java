@@ -49,6 +49,8 @@ class ShapesDemoCommandTest {
         demo("gardo", "--reward", "imagereward").assertUsageError("bin/demo",
                 "--reward imagereward: unknown reward 'imagereward'; choose from [ocr, geneval, vlm, jpeg, clipscore, pickscore, aesthetic, shapes]");
         demo("gardo", "--seed").assertUsageError("bin/demo", "--seed needs a value (S)");
+        demo("gardo", "--prompts", "3").assertUsageError("bin/demo", "--prompts 3: must be even (two prompts per sampling batch)");
+        demo("gardo", "--group-size", "1").assertUsageError("bin/demo", "--group-size 1: must be >= 2");
         assertEquals(List.of(), CommandResult.contents(cwd), "nothing is created before the arguments are good");
     }
 
@@ -59,6 +61,11 @@ class ShapesDemoCommandTest {
         assertEquals("crd", o.method());
         assertEquals(3, o.epochs());
         assertEquals(2e-3, o.learningRate(), 0.0);
+        assertEquals(8, o.prompts());
+        assertEquals(8, o.groupSize());
+        ShapesDemo.Options big = ShapesDemo.parse(new String[] {"flow-grpo", "--prompts", "32", "--group-size", "16"}, cwd);
+        assertEquals(32, big.prompts());
+        assertEquals(16, big.groupSize());
         assertEquals(cwd.resolve("runs/shapes-gardo"), ShapesDemo.parse(new String[0], cwd).out());
         assertEquals(cwd.resolve("runs/shapes-reward-model-flow-grpo"),
                 ShapesDemo.parse(new String[] {"flow-grpo", "--task", "reward-model"}, cwd).out());
