@@ -191,6 +191,15 @@ class CheckpointIntegrityTest {
         refused(dir, IllegalArgumentException.class, "belongs to a run with other settings: learning_rate 0.001 in the "
                 + "checkpoint, 0.003 here; seed 12 in the checkpoint, 11 here");
         Files.write(file, clean);
+        editState(ckpt, n -> ((ObjectNode) n.get("strategies")).remove("ema:old"));
+        refused(dir, IOException.class, file + " has no state for 'ema:old' (schedule EmaSchedule of method ");
+        Files.write(file, clean);
+        editState(ckpt, n -> ((ObjectNode) n.get("strategies")).putObject("adaptive_reference:reference").put("threshold", 1));
+        refused(dir, IOException.class, file + " holds state for 'adaptive_reference:reference', which method ");
+        Files.write(file, clean);
+        editState(ckpt, n -> ((ObjectNode) n.get("strategies")).putObject("ema:old").put("decay", "high"));
+        refused(dir, IOException.class, file + ": 'strategies.ema:old.decay' must be a number, got \"high\"");
+        Files.write(file, clean);
         editState(ckpt, n -> n.put("format", 1));
         refused(dir, IOException.class, file + " has format 1 (written before checkpoints carried checksums and a run "
                 + "identity); this version of DiffRL4J reads format 2 only");
@@ -329,5 +338,16 @@ class CheckpointIntegrityTest {
             assertEquals(2, trainer.globalStep());
             assertTrue(model.adapters().contains(AdapterRoles.EMA));
         }
+    }
+
+    @Test
+    void aMethodRefusesTwoStrategiesThatWouldSaveUnderOneKey() {
+        io.diffrl4j.core.method.Method m = TrainerLoopTest.methodWithEma();
+        var twice = new java.util.ArrayList<>(m.schedules());
+        twice.add(new io.diffrl4j.core.schedule.PolicyEma(AdapterRoles.EMA, 0.5, 1));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> m.withSchedules(twice));
+        assertEquals("method " + m.name() + ": two strategies save their checkpoint state under 'policy_ema:ema'; "
+                + "override stateKey() to tell them apart", e.getMessage());
+        assertEquals(List.of("ema:old", "policy_ema:ema"), m.schedules().stream().map(s -> s.stateKey()).toList());
     }
 }

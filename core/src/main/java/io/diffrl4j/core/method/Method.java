@@ -41,6 +41,17 @@ public record Method(
         regularizers = List.copyOf(regularizers);
         schedules = List.copyOf(schedules);
         snapshots = List.copyOf(snapshots);
+        // Checkpoints save each strategy's state under its key: two strategies must not share one.
+        List<String> keys = new java.util.ArrayList<>();
+        schedules.forEach(s -> keys.add(s.stateKey()));
+        regularizers.forEach(r -> keys.add(r.stateKey()));
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (String key : keys) {
+            if (key == null || key.isEmpty() || !seen.add(key)) {
+                throw new IllegalArgumentException("method " + name + ": two strategies save their checkpoint state under '"
+                        + key + "'; override stateKey() to tell them apart");
+            }
+        }
     }
 
     /**

@@ -19,6 +19,14 @@ public interface Regularizer {
     /** Called once per epoch after scoring, before any update (gates and controllers update here). */
     default void onEpochScored(io.diffrl4j.core.reward.RewardBatch rewards, TrainingProgress progress) {}
 
+    /**
+     * @return the key {@link #state()} is saved under in checkpoints: stable and unique within a
+     *     method; by default {@code "regularizer:" + name()}
+     */
+    default String stateKey() {
+        return "regularizer:" + name();
+    }
+
     /** @return state for checkpoints (numbers only), e.g. a controller's history */
     default java.util.Map<String, Double> state() {
         return java.util.Map.of();

@@ -5,18 +5,20 @@ import io.diffrl4j.core.objective.TrainingProgress;
 import java.util.Map;
 
 /**
- * When and how a snapshot adapter set (reference, "old", sampler, EMA) changes: before an epoch
- * samples, and after its optimizer steps. Stateful schedules expose their state so that a resumed
- * run continues exactly.
+ * When and how a snapshot adapter set (reference, "old", sampler, EMA) changes: once an epoch's
+ * samples are scored, after each optimizer step, and after the epoch's steps. Stateful schedules
+ * expose their state under a stable key so that a resumed run continues exactly.
  */
 public interface AdapterSchedule {
     /**
-     * Called before the epoch samples (GARDO's reference renewal).
+     * Called once per epoch after its samples are drawn and scored, before its first optimizer
+     * step (GARDO's reference renewal: the epoch's regularizer then measures against the renewed
+     * reference).
      *
      * @param adapters the model's adapter sets
      * @param progress the epoch about to run
      */
-    default void beforeEpoch(Adapters adapters, TrainingProgress progress) {}
+    default void beforeUpdate(Adapters adapters, TrainingProgress progress) {}
 
     /**
      * Called after every optimizer step (GARDO's reference watches the KL of each step).
@@ -35,6 +37,16 @@ public interface AdapterSchedule {
      * @param metrics the epoch's metrics so far (e.g. "kl"); read-only
      */
     default void afterEpoch(Adapters adapters, TrainingProgress progress, Map<String, Double> metrics) {}
+
+    /**
+     * @return the key {@link #state()} is saved under in checkpoints: stable across versions and
+     *     unique within a method (a method refuses two strategies with one key). The default, the
+     *     class's simple name, suits a schedule used once per method; a schedule with state that a
+     *     method may hold twice (one per adapter set) names its set.
+     */
+    default String stateKey() {
+        return getClass().getSimpleName();
+    }
 
     /** @return the schedule's state for checkpoints (numbers only) */
     default Map<String, Double> state() {

@@ -32,4 +32,10 @@ public final class EmaSchedule implements AdapterSchedule {
     public void afterEpoch(Adapters adapters, TrainingProgress progress, Map<String, Double> metrics) {
         adapters.get(target).blend(adapters.get(AdapterRoles.POLICY), decay.at(progress.globalStep()));
     }
+
+    /** @return the state's checkpoint key, naming the set this schedule writes */
+    @Override
+    public String stateKey() {
+        return "ema:" + target;
+    }
 }

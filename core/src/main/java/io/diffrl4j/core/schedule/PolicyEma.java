@@ -141,4 +141,10 @@ public final class PolicyEma implements AdapterSchedule {
     public String toString() {
         return "PolicyEma[" + target + ", decay " + decay + " every " + interval + (perEpoch ? " epochs]" : " steps]");
     }
+
+    /** @return the state's checkpoint key, naming the set this schedule writes */
+    @Override
+    public String stateKey() {
+        return "policy_ema:" + target;
+    }
 }

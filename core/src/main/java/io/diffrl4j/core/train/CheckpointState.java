@@ -24,12 +24,10 @@ import java.util.regex.Pattern;
  * @param config the trainer's config as written
  * @param lora the adapters' layout ({@code r}, {@code lora_alpha}, {@code modules})
  * @param adapterSets the adapter sets saved, in order
- * @param schedules each schedule's state, in the method's order
- * @param regularizers each regularizer's state, in the method's order
+ * @param strategies each stateful strategy's state by its key ({@code stateKey()})
  */
 record CheckpointState(int format, int epoch, long globalStep, String runId, String method, ObjectNode config,
-        ObjectNode lora, List<String> adapterSets, List<Map<String, Double>> schedules,
-        List<Map<String, Double>> regularizers) {
+        ObjectNode lora, List<String> adapterSets, Map<String, Map<String, Double>> strategies) {
     static final String FILE = "state.json";
     /** An adapter set's name is a folder name: no separators, no leading dot, nothing to escape the checkpoint. */
     static final Pattern SET_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.\\-]{0,63}");
@@ -77,7 +75,7 @@ record CheckpointState(int format, int epoch, long globalStep, String runId, Str
             sets.add(s.asText());
         }
         return new CheckpointState(format, epoch, step, runId, method, config, lora, List.copyOf(sets),
-                states(file, n, "schedules"), states(file, n, "regularizers"));
+                states(file, n, "strategies"));
     }
 
     /** @return the numbers of {@code n}'s fields (the checkpoint form of a strategy's state) */
@@ -85,27 +83,27 @@ record CheckpointState(int format, int epoch, long globalStep, String runId, Str
         return JSON.valueToTree(state);
     }
 
-    private static List<Map<String, Double>> states(Path file, JsonNode n, String field) throws IOException {
-        List<Map<String, Double>> out = new ArrayList<>();
-        int i = 0;
-        for (JsonNode s : array(file, n, field)) {
-            if (!s.isObject()) {
-                throw new IOException(file + ": '" + field + "[" + i + "]' must be an object of numbers, got " + s);
+    private static Map<String, Map<String, Double>> states(Path file, JsonNode n, String field) throws IOException {
+        Map<String, Map<String, Double>> out = new LinkedHashMap<>();
+        for (var strategies = object(file, n, field).fields(); strategies.hasNext();) {
+            var strategy = strategies.next();
+            String at = field + "." + strategy.getKey();
+            if (!strategy.getValue().isObject()) {
+                throw new IOException(file + ": '" + at + "' must be an object of numbers, got " + strategy.getValue());
             }
             Map<String, Double> values = new LinkedHashMap<>();
-            for (var it = s.fields(); it.hasNext();) {
+            for (var it = strategy.getValue().fields(); it.hasNext();) {
                 var e = it.next();
                 JsonNode v = e.getValue();
                 // Jackson writes NaN and infinities as strings; accept those, nothing else that is not a number.
                 boolean special = v.isTextual() && (v.asText().equals("NaN") || v.asText().equals("Infinity")
                         || v.asText().equals("-Infinity"));
                 if (!v.isNumber() && !special) {
-                    throw new IOException(file + ": '" + field + "[" + i + "]." + e.getKey() + "' must be a number, got " + v);
+                    throw new IOException(file + ": '" + at + "." + e.getKey() + "' must be a number, got " + v);
                 }
                 values.put(e.getKey(), v.asDouble());
             }
-            out.add(values);
-            i++;
+            out.put(strategy.getKey(), values);
         }
         return out;
     }

@@ -319,29 +319,35 @@ final class Checkpoints {
         }
     }
 
-    /** Restores every schedule and regularizer, or, when one refuses, puts back what was restored. */
+    /** The method's stateful strategies by their checkpoint key: schedules, then regularizers. */
+    private static Map<String, Stateful> strategies(Trainer trainer) {
+        Map<String, Stateful> out = new LinkedHashMap<>();
+        for (AdapterSchedule s : trainer.method().schedules()) {
+            out.put(s.stateKey(), new Stateful("schedule " + s.getClass().getSimpleName(), s::state, s::restore));
+        }
+        for (Regularizer r : trainer.method().regularizers()) {
+            out.put(r.stateKey(), new Stateful("regularizer " + r.getClass().getSimpleName(), r::state, r::restore));
+        }
+        return out;
+    }
+
+    /** A strategy's state, read and written. */
+    private record Stateful(String what, java.util.function.Supplier<Map<String, Double>> state,
+            java.util.function.Consumer<Map<String, Double>> restore) {}
+
+    /** Restores every strategy by key, or, when one refuses, puts back what was restored. */
     private static void restoreStrategies(Path ckpt, CheckpointState state, Trainer trainer) throws IOException {
-        List<AdapterSchedule> schedules = trainer.method().schedules();
-        List<Regularizer> regularizers = trainer.method().regularizers();
-        List<Map<String, Double>> scheduleBefore = schedules.stream().map(AdapterSchedule::state).toList();
-        List<Map<String, Double>> regularizerBefore = regularizers.stream().map(Regularizer::state).toList();
+        Map<String, Stateful> strategies = strategies(trainer);
+        Map<String, Map<String, Double>> before = new LinkedHashMap<>();
+        strategies.forEach((k, s) -> before.put(k, s.state().get()));
         String at = "";
         try {
-            for (int i = 0; i < schedules.size(); i++) {
-                at = "schedules[" + i + "] (" + schedules.get(i).getClass().getSimpleName() + ")";
-                schedules.get(i).restore(state.schedules().get(i));
-            }
-            for (int i = 0; i < regularizers.size(); i++) {
-                at = "regularizers[" + i + "] (" + regularizers.get(i).getClass().getSimpleName() + ")";
-                regularizers.get(i).restore(state.regularizers().get(i));
+            for (Map.Entry<String, Stateful> e : strategies.entrySet()) {
+                at = "'" + e.getKey() + "' (" + e.getValue().what() + ")";
+                e.getValue().restore().accept(state.strategies().get(e.getKey()));
             }
         } catch (RuntimeException e) {
-            for (int i = 0; i < schedules.size(); i++) {
-                schedules.get(i).restore(scheduleBefore.get(i));
-            }
-            for (int i = 0; i < regularizers.size(); i++) {
-                regularizers.get(i).restore(regularizerBefore.get(i));
-            }
+            strategies.forEach((k, s) -> s.restore().accept(before.get(k)));
             throw new IOException(ckpt.resolve(CheckpointState.FILE) + ": the state of " + at + " was refused: "
                     + e.getMessage(), e);
         }
@@ -358,10 +364,8 @@ final class Checkpoints {
         n.set("lora", lora(trainer.model().adapters()));
         ArrayNode sets = n.putArray("adapter_sets");
         trainer.model().adapters().names().forEach(sets::add);
-        ArrayNode schedules = n.putArray("schedules");
-        trainer.method().schedules().forEach(s -> schedules.add(CheckpointState.toJson(s.state())));
-        ArrayNode regularizers = n.putArray("regularizers");
-        trainer.method().regularizers().forEach(r -> regularizers.add(CheckpointState.toJson(r.state())));
+        ObjectNode strategies = n.putObject("strategies");
+        strategies(trainer).forEach((k, s) -> strategies.set(k, CheckpointState.toJson(s.state().get())));
         return n;
     }
 
@@ -410,11 +414,18 @@ final class Checkpoints {
                 throw new IOException(file + " has no adapter set '" + set + "', which this trainer's method keeps");
             }
         }
-        if (state.schedules().size() != trainer.method().schedules().size()
-                || state.regularizers().size() != trainer.method().regularizers().size()) {
-            throw new IllegalArgumentException("checkpoint " + ckpt + " has state for " + state.schedules().size()
-                    + " schedules and " + state.regularizers().size() + " regularizers; the method has "
-                    + trainer.method().schedules().size() + " and " + trainer.method().regularizers().size());
+        Map<String, Stateful> strategies = strategies(trainer);
+        for (Map.Entry<String, Stateful> e : strategies.entrySet()) {
+            if (!state.strategies().containsKey(e.getKey())) {
+                throw new IOException(file + " has no state for '" + e.getKey() + "' (" + e.getValue().what()
+                        + " of method " + trainer.method().name() + ")");
+            }
+        }
+        for (String key : state.strategies().keySet()) {
+            if (!strategies.containsKey(key)) {
+                throw new IOException(file + " holds state for '" + key + "', which method " + trainer.method().name()
+                        + " has no strategy for (its strategies: " + strategies.keySet() + ")");
+            }
         }
     }
 

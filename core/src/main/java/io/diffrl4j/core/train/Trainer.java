@@ -136,7 +136,7 @@ public final class Trainer implements AutoCloseable {
             RewardBatch rewards = withReferenceKl(metrics.timed("time/scoring", () -> scorer.collect(config.groupSize())),
                     chunks, metrics);
             double[] advantages = method.advantages().estimate(rewards);
-            method.schedules().forEach(s -> s.beforeEpoch(model.adapters(), progress));
+            method.schedules().forEach(s -> s.beforeUpdate(model.adapters(), progress));
             method.regularizers().forEach(r -> r.onEpochScored(rewards, progress));
             metrics.rewards(rewards, advantages);
             metrics.timed("time/update", () -> update(epochManager, chunks, rewards, advantages, progress, rng, metrics));

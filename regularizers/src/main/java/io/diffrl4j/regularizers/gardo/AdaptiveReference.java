@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@link #afterStep}: when an optimizer step's {@link AdaptiveReferenceConfig#metric()}
  *       (default "kl") exceeds the threshold, a renewal is due.</li>
- *   <li>{@link #beforeEpoch}: the reference is renewed when a renewal is due (never at epoch 0),
+ *   <li>{@link #beforeUpdate}: the reference is renewed when a renewal is due (never at epoch 0),
  *       or when more than {@link AdaptiveReferenceConfig#maxEpochs()} epochs passed since the last
  *       renewal (the initial copy counts as a renewal at epoch 0). With an adaptive threshold
  *       (DiffusionNFT), a renewal after more than {@code maxEpochs} epochs lowers it by
@@ -76,7 +76,7 @@ public class AdaptiveReference implements AdapterSchedule {
     }
 
     @Override
-    public void beforeEpoch(Adapters adapters, TrainingProgress progress) {
+    public void beforeUpdate(Adapters adapters, TrainingProgress progress) {
         int epoch = progress.epoch();
         int gap = epoch - lastRenewal;
         String reason = renewalReason(epoch, gap, pending);
@@ -158,6 +158,12 @@ public class AdaptiveReference implements AdapterSchedule {
         }
     }
 
+
+    /** @return the state's checkpoint key, naming the set this schedule writes */
+    @Override
+    public String stateKey() {
+        return "adaptive_reference:" + config.target();
+    }
     @Override
     public Map<String, Double> state() {
         Map<String, Double> s = new LinkedHashMap<>();

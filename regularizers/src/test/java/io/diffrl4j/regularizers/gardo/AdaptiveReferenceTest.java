@@ -102,13 +102,13 @@ class AdaptiveReferenceTest {
         try (NDManager m = NDManager.newBaseManager(); ToyFlowModel model = model(m)) {
             Adapters adapters = model.adapters();
             AdaptiveReference schedule = new AdaptiveReference(AdaptiveReferenceConfig.flowGrpo().build());
-            schedule.beforeEpoch(adapters, at(0));
+            schedule.beforeUpdate(adapters, at(0));
             perturb(adapters.get(AdapterRoles.POLICY), 12);
             assertTrue(referenceKl(m, model) > 1e-6, "the policy moved away from the reference");
 
             schedule.afterStep(adapters, at(0), Map.of("kl_gated", 2e-4, "loss", 1.0));
             schedule.afterStep(adapters, at(0), Map.of("kl_gated", 3e-4));
-            schedule.beforeEpoch(adapters, at(1));
+            schedule.beforeUpdate(adapters, at(1));
             assertFalse(sameWeights(adapters), "kl <= 3e-4 keeps the reference");
             assertEquals(0, schedule.renewals());
 
@@ -116,7 +116,7 @@ class AdaptiveReferenceTest {
             schedule.afterStep(adapters, at(1), Map.of("kl_gated", 1e-5));
             assertTrue(schedule.renewalDue(), "any step above the threshold makes a renewal due");
             assertFalse(sameWeights(adapters), "renewal waits for the next epoch");
-            schedule.beforeEpoch(adapters, at(2));
+            schedule.beforeUpdate(adapters, at(2));
             assertTrue(sameWeights(adapters), "hard copy of the policy");
             assertEquals(1, schedule.renewals());
             assertEquals(2, schedule.lastRenewal());
@@ -128,7 +128,7 @@ class AdaptiveReferenceTest {
             assertFalse(sameWeights(adapters));
             assertTrue(referenceKl(m, model) > 1e-6);
             schedule.afterStep(adapters, at(2), Map.of("loss", 1.0));
-            schedule.beforeEpoch(adapters, at(3));
+            schedule.beforeUpdate(adapters, at(3));
             assertFalse(sameWeights(adapters), "a step without the metric triggers nothing");
         }
     }
@@ -167,21 +167,21 @@ class AdaptiveReferenceTest {
             AdaptiveReference schedule = new AdaptiveReference(AdaptiveReferenceConfig.flowGrpo().build());
             schedule.afterStep(adapters, at(0), Map.of("kl_gated", 1.0));
             perturb(adapters.get(AdapterRoles.POLICY), 12);
-            schedule.beforeEpoch(adapters, at(0));
+            schedule.beforeUpdate(adapters, at(0));
             assertFalse(sameWeights(adapters), "epoch 0 never renews");
             schedule.restore(Map.of());
             for (int epoch = 1; epoch <= 15; epoch++) {
                 schedule.afterStep(adapters, at(epoch - 1), Map.of("kl_gated", 1e-4));
-                schedule.beforeEpoch(adapters, at(epoch));
+                schedule.beforeUpdate(adapters, at(epoch));
                 assertFalse(sameWeights(adapters), "epoch " + epoch);
             }
-            schedule.beforeEpoch(adapters, at(16));
+            schedule.beforeUpdate(adapters, at(16));
             assertTrue(sameWeights(adapters), "16 > 15 epochs since the initial copy");
             assertEquals(16, schedule.lastRenewal());
             perturb(adapters.get(AdapterRoles.POLICY), 13);
-            schedule.beforeEpoch(adapters, at(31));
+            schedule.beforeUpdate(adapters, at(31));
             assertFalse(sameWeights(adapters));
-            schedule.beforeEpoch(adapters, at(32));
+            schedule.beforeUpdate(adapters, at(32));
             assertTrue(sameWeights(adapters));
             assertEquals(2, schedule.renewals());
             assertEquals(3e-4, schedule.threshold(), 0.0, "Flow-GRPO's threshold is fixed");
@@ -197,21 +197,21 @@ class AdaptiveReferenceTest {
             AdaptiveReference schedule = new AdaptiveReference(AdaptiveReferenceConfig.diffusionNft().build());
             assertEquals(0.15, schedule.threshold(), 0.0);
             schedule.afterStep(adapters, at(3), Map.of("kl_gated", 0.15));
-            schedule.beforeEpoch(adapters, at(4));
+            schedule.beforeUpdate(adapters, at(4));
             assertEquals(0, schedule.renewals(), "0.15 is not above 0.15");
-            schedule.beforeEpoch(adapters, at(16));
+            schedule.beforeUpdate(adapters, at(16));
             assertEquals(1, schedule.renewals());
             assertEquals(0.14, schedule.threshold(), 1e-12, "max(0.15 - 0.01, 0.1)");
             schedule.afterStep(adapters, at(16), Map.of("kl_gated", 0.145));
-            schedule.beforeEpoch(adapters, at(18));
+            schedule.beforeUpdate(adapters, at(18));
             assertEquals(0.05, schedule.threshold(), 1e-12, "min(0.14 + 0.01, 0.05): a quick renewal lowers it");
             schedule.afterStep(adapters, at(18), Map.of("kl_gated", 0.06));
-            schedule.beforeEpoch(adapters, at(20));
+            schedule.beforeUpdate(adapters, at(20));
             assertEquals(0.05, schedule.threshold(), 1e-12, "min(0.06, 0.05)");
             schedule.afterStep(adapters, at(20), Map.of("kl_gated", 0.2));
-            schedule.beforeEpoch(adapters, at(25));
+            schedule.beforeUpdate(adapters, at(25));
             assertEquals(0.05, schedule.threshold(), 1e-12, "5 epochs: neither short nor long");
-            schedule.beforeEpoch(adapters, at(41));
+            schedule.beforeUpdate(adapters, at(41));
             assertEquals(0.1, schedule.threshold(), 1e-12, "max(0.05 - 0.01, 0.1): a slow renewal raises it to the floor");
 
             // The paper's reading, as an option: a quick renewal raises the threshold without a cap.
@@ -219,7 +219,7 @@ class AdaptiveReferenceTest {
                     .optThresholdIncrease(0.01, Double.POSITIVE_INFINITY).build());
             for (int e = 1; e <= 3; e++) {
                 paper.afterStep(adapters, at(e - 1), Map.of("kl_gated", 1.0));
-                paper.beforeEpoch(adapters, at(e));
+                paper.beforeUpdate(adapters, at(e));
             }
             assertEquals(3, paper.renewals());
             assertEquals(0.18, paper.threshold(), 1e-12);
@@ -227,7 +227,7 @@ class AdaptiveReferenceTest {
                     .optThresholdIncrease(0.01, 0.16).build());
             for (int e = 1; e <= 3; e++) {
                 capped.afterStep(adapters, at(e - 1), Map.of("kl_gated", 1.0));
-                capped.beforeEpoch(adapters, at(e));
+                capped.beforeUpdate(adapters, at(e));
             }
             assertEquals(0.16, capped.threshold(), 1e-12, "capped at the ceiling");
         }
@@ -238,7 +238,7 @@ class AdaptiveReferenceTest {
         try (NDManager m = NDManager.newBaseManager(); ToyFlowModel model = model(m)) {
             Adapters adapters = model.adapters();
             AdaptiveReference a = new AdaptiveReference(AdaptiveReferenceConfig.diffusionNft().build());
-            a.beforeEpoch(adapters, at(16));
+            a.beforeUpdate(adapters, at(16));
             a.afterStep(adapters, at(16), Map.of("kl_gated", 0.5));
             AdaptiveReference b = new AdaptiveReference(AdaptiveReferenceConfig.diffusionNft().build());
             b.restore(a.state());
@@ -246,8 +246,8 @@ class AdaptiveReferenceTest {
             assertTrue(b.renewalDue());
             assertEquals(16, b.lastRenewal());
             assertEquals(0.14, b.threshold(), 1e-12);
-            a.beforeEpoch(adapters, at(17));
-            b.beforeEpoch(adapters, at(17));
+            a.beforeUpdate(adapters, at(17));
+            b.beforeUpdate(adapters, at(17));
             assertEquals(a.state(), b.state());
             assertArrayEquals(new double[] {0.05, 17, 0, 2}, new double[] {b.threshold(), b.lastRenewal(),
                     b.renewalDue() ? 1 : 0, b.renewals()}, 1e-12);
