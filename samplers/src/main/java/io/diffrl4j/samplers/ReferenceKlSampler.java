@@ -121,6 +121,11 @@ public final class ReferenceKlSampler implements Sampler {
     }
 
     @Override
+    public io.diffrl4j.core.flow.InferenceSchedule schedule() {
+        return sampler.schedule();
+    }
+
+    @Override
     public String toString() {
         return "ReferenceKlSampler{" + sampler + ", reference " + (referenceSet == null ? "base model" : referenceSet) + "}";
     }

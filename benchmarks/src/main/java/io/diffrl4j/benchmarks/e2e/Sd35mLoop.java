@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import io.diffrl4j.benchmarks.support.Sd35mShaped;
 import io.diffrl4j.core.adapter.LoraConfig;
 import io.diffrl4j.core.method.Method;
+import io.diffrl4j.core.sampling.Sampler;
 import io.diffrl4j.core.mmdit.MmditModel;
 import io.diffrl4j.core.reward.Prompt;
 import io.diffrl4j.core.train.Trainer;
@@ -13,7 +14,6 @@ import io.diffrl4j.core.train.TrainerConfig;
 import io.diffrl4j.regularizers.gardo.Gardo;
 import io.diffrl4j.regularizers.gardo.GardoConfig;
 import io.diffrl4j.rewards.embed.RandomProjectionEmbedder;
-import io.diffrl4j.samplers.FlowGrpoSdeStep;
 import io.diffrl4j.samplers.SdeWindow;
 import io.diffrl4j.samplers.TrajectorySampler;
 import java.util.ArrayList;
@@ -50,10 +50,10 @@ final class Sd35mLoop implements LoopSetup {
             MmditModel model = MmditModel.random(Sd35mShaped.reduced(layers), LoraConfig.builder().build(), root, seed);
             Method gardo = Gardo.onFlowGrpo(GardoConfig.forFlowGrpo()
                     .optEmbedder(RandomProjectionEmbedder.builder().build()).build());
-            TrajectorySampler base = (TrajectorySampler) gardo.sampler();
+            Sampler base = gardo.sampler();
             Method method = gardo.withSampler(TrajectorySampler.builder().optSteps(base.schedule().steps())
                     .optShift(base.schedule().shift()).optGuidanceScale(base.guidanceScale())
-                    .optStochasticStep(new FlowGrpoSdeStep()).optWindow(SdeWindow.random(2, 0, 5)).build());
+                    .optStochasticStep(base.stochasticStep()).optWindow(SdeWindow.random(2, 0, 5)).build());
             TrainerConfig config = TrainerConfig.builder().optPromptsPerEpoch(prompts).optGroupSize(groupSize)
                     .optPromptsPerSamplingBatch(1).optGroupsPerMicroBatch(1)
                     .optOptimizerStepsPerEpoch(Math.min(2, prompts)).optSeed(seed).build();

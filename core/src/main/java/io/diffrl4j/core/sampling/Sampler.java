@@ -32,4 +32,11 @@ public interface Sampler {
 
     /** @return the step rule used for recorded steps (objectives re-score steps with it) */
     SamplerStep stochasticStep();
+
+    /**
+     * @return the noise levels the sampler walks: recorded steps index into it, and objectives that
+     *     re-score a step read it from the sampler that drew the micro-batch (never their own copy),
+     *     so any sampler can replace a method's without rebuilding its objective
+     */
+    io.diffrl4j.core.flow.InferenceSchedule schedule();
 }

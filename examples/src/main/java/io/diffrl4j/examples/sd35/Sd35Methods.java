@@ -56,8 +56,8 @@ public final class Sd35Methods {
      * @return the evaluation sampler: Euler ODE at the method's shift and guidance
      */
     public static TrajectorySampler evaluation(Method method, int steps) {
-        TrajectorySampler s = (TrajectorySampler) method.sampler();
-        return TrajectorySampler.builder().optSteps(steps).optShift(s.schedule().shift()).optGuidanceScale(s.guidanceScale())
+        return TrajectorySampler.builder().optSteps(steps).optShift(method.sampler().schedule().shift())
+                .optGuidanceScale(method.sampler().guidanceScale())
                 .optStochasticStep(new EulerStep()).optWindow(SdeWindow.none()).build();
     }
 }

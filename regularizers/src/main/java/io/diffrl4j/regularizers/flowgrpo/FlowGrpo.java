@@ -55,7 +55,7 @@ public final class FlowGrpo {
                 config.klReward() > 0 ? new ReferenceKlSampler(sampler, null) : sampler,
                 AdapterRoles.POLICY,
                 advantages,
-                new FlowGrpoObjective(sampler.schedule(), config.clipRange(), config.detachUnconditional(),
+                new FlowGrpoObjective(config.clipRange(), config.detachUnconditional(),
                         config.klReward(), config.klReward() > 0 ? advantages : null),
                 regularizers,
                 config.ema() ? List.of(PolicyEma.flowGrpo()) : List.of(),

@@ -69,36 +69,28 @@ public final class FlowGrpoObjective implements PolicyObjective {
     // tolerance only forgives a schedule rebuilt through a different arithmetic path.
     private static final double SIGMA_TOLERANCE = 1e-9;
 
-    private final InferenceSchedule schedule;
     private final double clipRange;
     private final boolean detachUnconditional;
     private final double klReward;
     private final GroupRelativeAdvantage stepAdvantages;
 
-    /**
-     * @param schedule the schedule the rollouts walked (the sampler's), needed to re-run its step
-     *     rule
-     */
-    public FlowGrpoObjective(InferenceSchedule schedule) {
-        this(schedule, DEFAULT_CLIP_RANGE);
+    /** Flow-GRPO's defaults: clip range {@value #DEFAULT_CLIP_RANGE}, gradient through both CFG halves. */
+    public FlowGrpoObjective() {
+        this(DEFAULT_CLIP_RANGE);
+    }
+
+    /** @param clipRange {@code eps_clip}, finite and {@code > 0} */
+    public FlowGrpoObjective(double clipRange) {
+        this(clipRange, false);
     }
 
     /**
-     * @param schedule the schedule the rollouts walked (the sampler's)
-     * @param clipRange {@code eps_clip}, finite and {@code > 0}
-     */
-    public FlowGrpoObjective(InferenceSchedule schedule, double clipRange) {
-        this(schedule, clipRange, false);
-    }
-
-    /**
-     * @param schedule the schedule the rollouts walked (the sampler's)
      * @param clipRange {@code eps_clip}, finite and {@code > 0}
      * @param detachUnconditional whether the unconditional half of the guided training velocity is a
      *     constant (the earlier flow_grpo code) instead of carrying gradient (the current reference)
      */
-    public FlowGrpoObjective(InferenceSchedule schedule, double clipRange, boolean detachUnconditional) {
-        this(schedule, clipRange, detachUnconditional, 0, null);
+    public FlowGrpoObjective(double clipRange, boolean detachUnconditional) {
+        this(clipRange, detachUnconditional, 0, null);
     }
 
     /**
@@ -111,13 +103,12 @@ public final class FlowGrpoObjective implements PolicyObjective {
      * batch's or the group's std per step, clip), and pass {@code t} trains on that column instead of
      * the micro-batch's per-image advantages.
      *
-     * @param schedule the schedule the rollouts walked (the sampler's)
      * @param clipRange {@code eps_clip}, finite and {@code > 0}
      * @param detachUnconditional whether the unconditional half of the guided training velocity is a constant
      * @param klReward the KL-in-reward coefficient, finite and {@code >= 0}; 0 trains on the per-image advantages
      * @param stepAdvantages how each step's rewards become advantages; needed when {@code klReward > 0}
      */
-    public FlowGrpoObjective(InferenceSchedule schedule, double clipRange, boolean detachUnconditional, double klReward,
+    public FlowGrpoObjective(double clipRange, boolean detachUnconditional, double klReward,
             GroupRelativeAdvantage stepAdvantages) {
         if (!(klReward >= 0) || Double.isInfinite(klReward)) {
             throw new IllegalArgumentException("klReward must be finite and >= 0, got " + klReward);
@@ -127,13 +118,9 @@ public final class FlowGrpoObjective implements PolicyObjective {
         }
         this.klReward = klReward;
         this.stepAdvantages = stepAdvantages;
-        if (schedule == null) {
-            throw new IllegalArgumentException("schedule must not be null");
-        }
         if (!(clipRange > 0) || Double.isInfinite(clipRange)) {
             throw new IllegalArgumentException("clipRange must be finite and > 0, got " + clipRange);
         }
-        this.schedule = schedule;
         this.clipRange = clipRange;
         this.detachUnconditional = detachUnconditional;
     }
@@ -141,11 +128,6 @@ public final class FlowGrpoObjective implements PolicyObjective {
     /** @return whether the unconditional half of the guided training velocity is detached */
     public boolean detachUnconditional() {
         return detachUnconditional;
-    }
-
-    /** @return the schedule recorded steps are checked against */
-    public InferenceSchedule schedule() {
-        return schedule;
     }
 
     /** @return {@code eps_clip} */
@@ -188,7 +170,10 @@ public final class FlowGrpoObjective implements PolicyObjective {
             throw new IndexOutOfBoundsException("pass " + pass + " of " + steps.size() + " recorded steps");
         }
         RecordedStep step = steps.get(pass);
-        checkStep(step);
+        // The schedule is the drawing sampler's, not a copy taken when the method was built: any
+        // sampler can replace a method's, and a batch whose steps do not fit its sampler is refused.
+        InferenceSchedule schedule = batch.sampler().schedule();
+        checkStep(step, schedule);
         // Work where the step's arrays live now: batch.manager(), or the per-pass scope a trainer
         // temporarily attached them to, so that this pass's graph and temporaries die with the pass.
         NDArray x = step.x();
@@ -256,17 +241,17 @@ public final class FlowGrpoObjective implements PolicyObjective {
         }
     }
 
-    private void checkStep(RecordedStep step) {
+    private static void checkStep(RecordedStep step, InferenceSchedule schedule) {
         int i = step.index();
         if (i < 0 || i >= schedule.steps()) {
-            throw new IllegalArgumentException("recorded step index " + i + " is outside the objective's schedule of "
-                    + schedule.steps() + " steps; build the objective with the sampler's schedule");
+            throw new IllegalArgumentException("recorded step index " + i + " is outside the micro-batch sampler's schedule of "
+                    + schedule.steps() + " steps; build the micro-batch with the sampler that drew it");
         }
         if (Math.abs(schedule.sigma(i) - step.sigma()) > SIGMA_TOLERANCE
                 || Math.abs(schedule.sigma(i + 1) - step.sigmaNext()) > SIGMA_TOLERANCE) {
             throw new IllegalArgumentException("recorded step " + i + " goes from sigma " + step.sigma() + " to "
-                    + step.sigmaNext() + " but the objective's schedule has " + schedule.sigma(i) + " -> "
-                    + schedule.sigma(i + 1) + "; build the objective with the sampler's schedule");
+                    + step.sigmaNext() + " but the micro-batch sampler's schedule has " + schedule.sigma(i) + " -> "
+                    + schedule.sigma(i + 1) + "; build the micro-batch with the sampler that drew it");
         }
     }
 
@@ -335,7 +320,8 @@ public final class FlowGrpoObjective implements PolicyObjective {
             }
             return model.adapters().with(adapterSet, () -> {
                 NDArray v = Guidance.velocity(model, x, sigma, batch.conditioning(), batch.unconditional(), w);
-                return batch.sampler().stochasticStep().evaluate(x, v.stopGradient(), schedule, step.index(), next)
+                return batch.sampler().stochasticStep().evaluate(x, v.stopGradient(), batch.sampler().schedule(),
+                        step.index(), next)
                         .mean().stopGradient();
             });
         }

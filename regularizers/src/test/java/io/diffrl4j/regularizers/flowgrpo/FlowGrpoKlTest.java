@@ -50,7 +50,7 @@ class FlowGrpoKlTest {
             TrajectorySampler sampler = sampler();
             Rollout r = ToyTraining.rollout(m, sampler, model, 31);
             MicroBatch mb = ToyTraining.batch(m, sampler, r, ADVANTAGES);
-            FlowGrpoObjective objective = new FlowGrpoObjective(sampler.schedule());
+            FlowGrpoObjective objective = new FlowGrpoObjective();
             for (int j = 0; j < objective.passes(mb); j++) {
                 Prediction p = objective.evaluate(mb, j, model, new StepMetrics()).prediction();
                 assertEquals(GUIDANCE, p.guidance());
@@ -83,7 +83,7 @@ class FlowGrpoKlTest {
             model.adapters().use(AdapterRoles.POLICY);
             TrajectorySampler sampler = sampler();
             MicroBatch mb = ToyTraining.batch(m, sampler, ToyTraining.rollout(m, sampler, model, 31), ADVANTAGES);
-            FlowGrpoObjective objective = new FlowGrpoObjective(sampler.schedule());
+            FlowGrpoObjective objective = new FlowGrpoObjective();
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 Prediction p = objective.evaluate(mb, 0, model, new StepMetrics()).prediction();
                 NDArray ref = p.under(null, GUIDANCE);

@@ -64,7 +64,7 @@ class FlowGrpoObjectiveTest {
             TrajectorySampler sampler = sampler(1.0);
             Rollout r = ToyTraining.rollout(m, sampler, model, 21);
             MicroBatch mb = ToyTraining.batch(m, sampler, r, ADVANTAGES);
-            FlowGrpoObjective objective = new FlowGrpoObjective(sampler.schedule());
+            FlowGrpoObjective objective = new FlowGrpoObjective();
             assertEquals(3, objective.passes(mb));
             for (int j = 0; j < objective.passes(mb); j++) {
                 StepMetrics metrics = new StepMetrics();
@@ -103,7 +103,7 @@ class FlowGrpoObjectiveTest {
             TrajectorySampler plain = sampler(1.0);
             MicroBatch mbGuided = ToyTraining.batch(m, guided, ToyTraining.rollout(m, guided, model, 21), ADVANTAGES);
             MicroBatch mbPlain = ToyTraining.batch(m, plain, ToyTraining.rollout(m, plain, model, 21), ADVANTAGES);
-            FlowGrpoObjective objective = new FlowGrpoObjective(plain.schedule(), FlowGrpoObjective.DEFAULT_CLIP_RANGE, detach);
+            FlowGrpoObjective objective = new FlowGrpoObjective(FlowGrpoObjective.DEFAULT_CLIP_RANGE, detach);
             for (int j = 0; j < 3; j++) {
                 StepMetrics metrics = new StepMetrics();
                 List<float[]> g45 = objectiveGradient(objective, mbGuided, j, model, policy, metrics);
@@ -121,7 +121,7 @@ class FlowGrpoObjectiveTest {
 
     @Test
     void guidanceCarriesTheGradientThroughBothHalvesByDefault() {
-        assertFalse(new FlowGrpoObjective(sampler(1.0).schedule()).detachUnconditional());
+        assertFalse(new FlowGrpoObjective().detachUnconditional());
         assertFalse(FlowGrpo.Config.builder().build().detachUnconditional());
         assertGuidedGradientScale(false, 1.0);
     }
@@ -144,7 +144,7 @@ class FlowGrpoObjectiveTest {
             model.adapters().use(AdapterRoles.POLICY);
             MicroBatch mb = ToyTraining.batch(m, sampler, r, ADVANTAGES);
             double eps = 1e-3;
-            FlowGrpoObjective objective = new FlowGrpoObjective(sampler.schedule(), eps);
+            FlowGrpoObjective objective = new FlowGrpoObjective(eps);
             StepMetrics metrics = new StepMetrics();
             for (int j = 0; j < objective.passes(mb); j++) {
                 RecordedStep step = r.steps().get(j);
@@ -183,7 +183,7 @@ class FlowGrpoObjectiveTest {
             Rollout r = ToyTraining.rollout(m, sampler, model, 21);
             model.adapters().use(AdapterRoles.POLICY);
             MicroBatch mb = ToyTraining.batch(m, sampler, r, new float[B]);
-            FlowGrpoObjective objective = new FlowGrpoObjective(sampler.schedule());
+            FlowGrpoObjective objective = new FlowGrpoObjective();
             for (int j = 0; j < objective.passes(mb); j++) {
                 List<float[]> g;
                 float loss;
@@ -200,22 +200,47 @@ class FlowGrpoObjectiveTest {
     }
 
     @Test
-    void rejectsAForeignScheduleAndOdeRollouts() {
+    void rejectsABatchWhoseStepsDoNotFitItsSamplerAndOdeRollouts() {
         try (NDManager m = NDManager.newBaseManager(); ToyFlowModel model = ToyTraining.model(m)) {
             model.adapters().create(AdapterRoles.POLICY, true, new io.diffrl4j.core.flow.SeededNoise(11));
             model.adapters().use(AdapterRoles.POLICY);
             TrajectorySampler sampler = sampler(1.0);
-            MicroBatch mb = ToyTraining.batch(m, sampler, ToyTraining.rollout(m, sampler, model, 21), ADVANTAGES);
-            FlowGrpoObjective shifted = new FlowGrpoObjective(InferenceSchedule.of(4, 3.0));
+            // Steps drawn at shift 1, handed over as if drawn by a sampler at shift 3.
+            TrajectorySampler shifted = TrajectorySampler.builder().optSteps(4).optShift(3.0).optGuidanceScale(1.0).build();
+            MicroBatch mb = ToyTraining.batch(m, shifted, ToyTraining.rollout(m, sampler, model, 21), ADVANTAGES);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> shifted.evaluate(mb, 1, model, new StepMetrics()));
-            assertTrue(e.getMessage().contains("schedule"), e.getMessage());
+                    () -> new FlowGrpoObjective().evaluate(mb, 1, model, new StepMetrics()));
+            assertTrue(e.getMessage().contains("but the micro-batch sampler's schedule has"), e.getMessage());
+            assertTrue(e.getMessage().endsWith("; build the micro-batch with the sampler that drew it"), e.getMessage());
 
             TrajectorySampler ode = TrajectorySampler.builder().optSteps(4).optShift(1.0).optGuidanceScale(1.0)
                     .optWindow(SdeWindow.none()).build();
             MicroBatch odeBatch = ToyTraining.batch(m, ode, ToyTraining.rollout(m, ode, model, 21), ADVANTAGES);
-            assertThrows(IllegalArgumentException.class, () -> new FlowGrpoObjective(ode.schedule()).passes(odeBatch));
-            assertThrows(IllegalArgumentException.class, () -> new FlowGrpoObjective(sampler.schedule(), 0));
+            assertThrows(IllegalArgumentException.class, () -> new FlowGrpoObjective().passes(odeBatch));
+            assertThrows(IllegalArgumentException.class, () -> new FlowGrpoObjective(0));
+        }
+    }
+
+    @Test
+    void oneObjectiveScoresRolloutsOfAnySamplerItIsGiven() {
+        // The objective holds no schedule: a method's sampler can be replaced by one with other steps
+        // and shift, and the same objective re-scores its steps exactly (ratio 1 on-policy).
+        try (NDManager m = NDManager.newBaseManager(); ToyFlowModel model = ToyTraining.model(m)) {
+            model.adapters().create(AdapterRoles.POLICY, true, new io.diffrl4j.core.flow.SeededNoise(11));
+            model.adapters().use(AdapterRoles.POLICY);
+            FlowGrpoObjective objective = new FlowGrpoObjective();
+            for (TrajectorySampler s : List.of(sampler(1.0), TrajectorySampler.builder().optSteps(7).optShift(3.0)
+                    .optGuidanceScale(1.0).build())) {
+                MicroBatch mb = ToyTraining.batch(m, s, ToyTraining.rollout(m, s, model, 21), ADVANTAGES);
+                int passes = objective.passes(mb);
+                assertEquals(mb.steps().size(), passes);
+                for (int j = 0; j < passes; j++) {
+                    StepMetrics metrics = new StepMetrics();
+                    Pass p = objective.evaluate(mb, j, model, metrics);
+                    assertTrue(Float.isFinite(p.loss().getFloat()));
+                    assertEquals(1.0, metrics.means().get("ratio_mean"), 1e-5, s.schedule() + " pass " + j);
+                }
+            }
         }
     }
 
@@ -231,7 +256,7 @@ class FlowGrpoObjectiveTest {
             try (NDManager stepManager = m.newSubManager()) {
                 MicroBatch mb = ToyTraining.batch(stepManager, sampler, ToyTraining.rollout(stepManager, sampler, model, 21),
                         ADVANTAGES);
-                FlowGrpoObjective objective = new FlowGrpoObjective(sampler.schedule());
+                FlowGrpoObjective objective = new FlowGrpoObjective();
                 for (int j = 0; j < objective.passes(mb); j++) {
                     try (NDManager passManager = stepManager.newSubManager()) {
                         RecordedStep step = mb.steps().get(j);

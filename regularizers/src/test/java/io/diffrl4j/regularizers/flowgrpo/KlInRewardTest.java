@@ -125,7 +125,7 @@ class KlInRewardTest {
             MicroBatch mb = new MicroBatch(m, rows, GROUP, r.samples(), r.steps(), Conditioning.none(B), Conditioning.none(B),
                     m.create(new float[] {9, 9, 9, 9, 9, 9}), rewards, sampler, new TrainingProgress(0, 0), new SeededNoise(99));
             double eps = 1e-3;
-            FlowGrpoObjective objective = new FlowGrpoObjective(sampler.schedule(), eps, false, c,
+            FlowGrpoObjective objective = new FlowGrpoObjective(eps, false, c,
                     new GroupRelativeAdvantage(true, 5.0));
             assertFalse(objective.skipsZeroAdvantageGroups());
             for (int t = 0; t < 3; t++) {

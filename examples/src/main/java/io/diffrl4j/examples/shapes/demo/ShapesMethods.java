@@ -9,7 +9,6 @@ import io.diffrl4j.regularizers.flowgrpo.FlowGrpo;
 import io.diffrl4j.regularizers.gardo.Gardo;
 import io.diffrl4j.regularizers.gardo.GardoConfig;
 import io.diffrl4j.regularizers.nft.DiffusionNft;
-import io.diffrl4j.samplers.FlowGrpoSdeStep;
 import io.diffrl4j.samplers.SdeWindow;
 import io.diffrl4j.samplers.TrajectorySampler;
 import java.util.List;
@@ -100,11 +99,13 @@ public final class ShapesMethods {
         return new DiscreteNoiseLevels(6, 1.0, 1.0);
     }
 
-    /** Flow-GRPO-Fast: the same objective and schedule, SDE (and training) only in a window of 2 steps. */
+    /**
+     * Flow-GRPO-Fast: the method's schedule, guidance and SDE step (its noise level included), SDE
+     * (and training) only in a window of 2 steps.
+     */
     private static Method fast(Method m) {
-        TrajectorySampler base = (TrajectorySampler) m.sampler();
-        return m.withSampler(TrajectorySampler.builder().optSteps(STEPS).optShift(1.0)
-                .optGuidanceScale(base.guidanceScale()).optStochasticStep(new FlowGrpoSdeStep())
-                .optWindow(SdeWindow.random(2, 0, 5)).build());
+        return m.withSampler(TrajectorySampler.builder().optSteps(m.sampler().schedule().steps())
+                .optShift(m.sampler().schedule().shift()).optGuidanceScale(m.sampler().guidanceScale())
+                .optStochasticStep(m.sampler().stochasticStep()).optWindow(SdeWindow.random(2, 0, 5)).build());
     }
 }
