@@ -231,6 +231,33 @@ class TrainerLoopTest {
     }
 
     @Test
+    void theLearningRateFollowsItsScheduleByOptimizerStepAcrossAResume(@TempDir Path dir) throws Exception {
+        io.diffrl4j.core.train.LearningRateSchedule cosine = io.diffrl4j.core.train.LearningRateSchedule.cosine(4, 0.0);
+        TrainerConfig config = ToyProblem.config().optOptimizerStepsPerEpoch(2).optGroupsPerMicroBatch(1)
+                .optLearningRateSchedule(cosine).build();
+        double lr = config.learningRate();
+        try (NDManager root = NDManager.newBaseManager(); ToyFlowModel model = ToyProblem.model(root);
+                Trainer trainer = ToyProblem.trainer(model, method(), config).build()) {
+            // each epoch reports the mean of its two steps' rates
+            assertEquals(lr * (1.0 + 0.5 * (1 + Math.cos(Math.PI / 4))) / 2, trainer.epoch().get("learning_rate"), 1e-12);
+            trainer.save(dir);
+        }
+        try (NDManager root = NDManager.newBaseManager(); ToyFlowModel model = ToyProblem.model(root);
+                Trainer trainer = ToyProblem.trainer(model, method(), config).build()) {
+            trainer.resume(dir);
+            assertEquals(lr * (0.5 + 0.5 * (1 + Math.cos(3 * Math.PI / 4))) / 2, trainer.epoch().get("learning_rate"), 1e-12);
+            assertEquals(0.0, trainer.epoch().get("learning_rate"), 0.0, "past the decay: the floor");
+        }
+        TrainerConfig constant = ToyProblem.config().optOptimizerStepsPerEpoch(2).optGroupsPerMicroBatch(1).build();
+        try (NDManager root = NDManager.newBaseManager(); ToyFlowModel model = ToyProblem.model(root);
+                Trainer trainer = ToyProblem.trainer(model, method(), constant).build()) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> trainer.resume(dir));
+            assertTrue(e.getMessage().contains("learning_rate_schedule \"cosine(steps=4, floor=0.0)\" in the checkpoint, "
+                    + "null here"), e.getMessage());
+        }
+    }
+
+    @Test
     void aCheckpointOfAnotherModelIsRefusedAndLeftIntact(@TempDir Path dir) throws Exception {
         TrainerConfig config = ToyProblem.config().build();
         try (NDManager root = NDManager.newBaseManager(); ToyFlowModel model = ToyProblem.model(root);

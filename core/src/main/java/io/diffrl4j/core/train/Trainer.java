@@ -279,10 +279,11 @@ public final class Trainer implements AutoCloseable {
         signal.report(means);   // before the step: AdamW zeroes the gradients it reads
         double cosine = consistency.next(policyParameters());
         means.put("grad_consistency", Double.isFinite(cosine) ? cosine : Double.NaN);
-        double gradNorm = optimizer.step(policyParameters(), config.learningRate(),
+        double rate = config.learningRateAt(optimizer.steps());
+        double gradNorm = optimizer.step(policyParameters(), rate,
                 "epoch " + epoch + ", adapter set '" + AdapterRoles.POLICY + "'");
         means.put("grad_norm", gradNorm);
-        means.put("learning_rate", config.learningRate());
+        means.put("learning_rate", rate);
         means.forEach(metrics::add);
         TrainingProgress after = new TrainingProgress(epoch, step + 1);
         method.schedules().forEach(s -> s.afterStep(model.adapters(), after, means));

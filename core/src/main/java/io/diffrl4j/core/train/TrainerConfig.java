@@ -28,6 +28,7 @@ public final class TrainerConfig {
     private final int groupsPerMicroBatch;
     private final int imagesPerMicroBatch;
     private final double learningRate;
+    private final LearningRateSchedule learningRateSchedule;
     private final double beta1;
     private final double beta2;
     private final double weightDecay;
@@ -47,6 +48,7 @@ public final class TrainerConfig {
         groupsPerMicroBatch = b.groupsPerMicroBatch;
         imagesPerMicroBatch = b.imagesPerMicroBatch == null ? b.groupsPerMicroBatch * b.groupSize : b.imagesPerMicroBatch;
         learningRate = b.learningRate;
+        learningRateSchedule = b.learningRateSchedule;
         beta1 = b.beta1;
         beta2 = b.beta2;
         weightDecay = b.weightDecay;
@@ -103,9 +105,22 @@ public final class TrainerConfig {
         return imagesPerMicroBatch < groupSize ? groupSize / imagesPerMicroBatch : 1;
     }
 
-    /** @return AdamW learning rate */
+    /** @return AdamW's (peak) learning rate */
     public double learningRate() {
         return learningRate;
+    }
+
+    /** @return how the rate changes over optimizer steps (default constant) */
+    public LearningRateSchedule learningRateSchedule() {
+        return learningRateSchedule;
+    }
+
+    /**
+     * @param step an optimizer step, from 0
+     * @return that step's learning rate: {@code learningRate() * learningRateSchedule().factor(step)}
+     */
+    public double learningRateAt(long step) {
+        return learningRate * learningRateSchedule.factor(step);
     }
 
     /** @return AdamW beta1 */
@@ -183,6 +198,10 @@ public final class TrainerConfig {
         n.put("groups_per_micro_batch", groupsPerMicroBatch);
         n.put("images_per_micro_batch", imagesPerMicroBatch);
         n.put("learning_rate", learningRate);
+        if (learningRateSchedule != LearningRateSchedule.constant()) {
+            // written only when it is not the default, so configs of constant-rate runs read as before
+            n.put("learning_rate_schedule", learningRateSchedule.describe());
+        }
         n.put("beta1", beta1);
         n.put("beta2", beta2);
         n.put("weight_decay", weightDecay);
@@ -214,6 +233,7 @@ public final class TrainerConfig {
         private int groupsPerMicroBatch = 1;
         private Integer imagesPerMicroBatch;
         private double learningRate = 3e-4;
+        private LearningRateSchedule learningRateSchedule = LearningRateSchedule.constant();
         private double beta1 = 0.9;
         private double beta2 = 0.999;
         private double weightDecay = 1e-4;
@@ -273,7 +293,17 @@ public final class TrainerConfig {
             return this;
         }
 
-        /** @param v AdamW learning rate (default 3e-4) @return this */
+        /**
+         * @param v how the rate changes over optimizer steps, a factor of the learning rate (default
+         *     constant, as every method's reference code)
+         * @return this
+         */
+        public Builder optLearningRateSchedule(LearningRateSchedule v) {
+            learningRateSchedule = v;
+            return this;
+        }
+
+        /** @param v AdamW (peak) learning rate (default 3e-4) @return this */
         public Builder optLearningRate(double v) {
             learningRate = v;
             return this;
@@ -359,6 +389,10 @@ public final class TrainerConfig {
             atLeast("optimizerStepsPerEpoch", optimizerStepsPerEpoch, 1);
             atLeast("groupsPerMicroBatch", groupsPerMicroBatch, 1);
             atLeast("rewardThreads", rewardThreads, 1);
+            if (learningRateSchedule == null) {
+                throw new IllegalArgumentException("learningRateSchedule must not be null (LearningRateSchedule.constant() "
+                        + "keeps the rate fixed)");
+            }
             if (promptsPerEpoch % promptsPerSamplingBatch != 0) {
                 throw new IllegalArgumentException("promptsPerSamplingBatch " + promptsPerSamplingBatch
                         + " must divide promptsPerEpoch " + promptsPerEpoch);

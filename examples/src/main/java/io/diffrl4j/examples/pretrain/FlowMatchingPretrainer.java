@@ -11,6 +11,7 @@ import io.diffrl4j.core.flow.SeededNoise;
 import io.diffrl4j.core.mmdit.MmditModel;
 import io.diffrl4j.core.model.Conditioning;
 import io.diffrl4j.core.train.AdamW;
+import io.diffrl4j.core.train.LearningRateSchedule;
 import io.diffrl4j.core.train.TrainerConfig;
 import io.diffrl4j.examples.text.TokenTextEncoder;
 import java.util.ArrayList;
@@ -57,18 +58,13 @@ public final class FlowMatchingPretrainer {
         }
 
         /**
-         * @param step the step, from 0
-         * @return that step's learning rate
+         * @return the rate's schedule: constant, or with {@link #cosineDecay()} a half cosine to 0
+         *     over the steps after the warm-up; either after {@link #warmupSteps()} of linear warm-up
          */
-        public double learningRateAt(int step) {
-            if (step < warmupSteps) {
-                return learningRate * (step + 1) / warmupSteps;
-            }
-            if (!cosineDecay) {
-                return learningRate;
-            }
-            double progress = (step - warmupSteps + 1) / (double) (steps - warmupSteps + 1);
-            return learningRate * 0.5 * (1 + Math.cos(Math.PI * progress));
+        public LearningRateSchedule schedule() {
+            LearningRateSchedule after = cosineDecay() ? LearningRateSchedule.cosine(steps - warmupSteps, 0.0)
+                    : LearningRateSchedule.constant();
+            return after.withWarmup(warmupSteps);
         }
     }
 
@@ -90,7 +86,7 @@ public final class FlowMatchingPretrainer {
         List<NDArray> params = new ArrayList<>(model.setBaseTrainable(true));
         params.addAll(text.setTrainable(true));
         TrainerConfig adam = TrainerConfig.builder().optLearningRate(config.learningRate()).optWeightDecay(0.0)
-                .optGradClip(1.0).build();
+                .optGradClip(1.0).optLearningRateSchedule(config.schedule()).build();
         SeededNoise root = new SeededNoise(config.seed());
         LogitNormalNoiseLevels levels = new LogitNormalNoiseLevels(0, 1, 1);
         double[] losses = new double[config.steps()];
@@ -129,7 +125,7 @@ public final class FlowMatchingPretrainer {
                         gc.backward(loss);
                         losses[step] = loss.getFloat();
                     }
-                    optimizer.step(params, config.learningRateAt(step));
+                    optimizer.step(params, adam.learningRateAt(step));
                     accumulate(average, params, config.emaDecay(), s);
                 }
                 window += losses[step];

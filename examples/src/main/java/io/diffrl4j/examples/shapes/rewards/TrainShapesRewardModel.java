@@ -7,6 +7,7 @@ import ai.djl.nn.Activation;
 import ai.djl.training.GradientCollector;
 import io.diffrl4j.core.reward.RewardFunction;
 import io.diffrl4j.core.train.AdamW;
+import io.diffrl4j.core.train.LearningRateSchedule;
 import io.diffrl4j.core.train.TrainerConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -90,7 +91,7 @@ public final class TrainShapesRewardModel {
     public static double[] train(ShapesRewardModel model, ShapesRewardData data, Config config, Consumer<double[]> progress) {
         List<NDArray> params = model.setTrainable(true);
         TrainerConfig adam = TrainerConfig.builder().optLearningRate(config.learningRate()).optWeightDecay(1e-4)
-                .optGradClip(1.0).build();
+                .optGradClip(1.0).optLearningRateSchedule(LearningRateSchedule.cosine(config.steps(), 0.1)).build();
         SplittableRandom rng = new SplittableRandom(config.seed());
         double[] losses = new double[config.steps()];
         try (NDManager manager = NDManager.newBaseManager(); AdamW optimizer = new AdamW(manager, adam)) {
@@ -114,9 +115,7 @@ public final class TrainShapesRewardModel {
                         gc.backward(loss);
                         losses[step] = loss.getFloat();
                     }
-                    double progressFraction = step / (double) config.steps();
-                    double lr = config.learningRate() * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * progressFraction)));
-                    optimizer.step(params, lr);
+                    optimizer.step(params, adam.learningRateAt(step));
                 }
                 window += losses[step];
                 inWindow++;
