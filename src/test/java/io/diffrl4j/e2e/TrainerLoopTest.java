@@ -46,14 +46,13 @@ class TrainerLoopTest {
         return new Method("weighted-flow-matching", ode, AdapterRoles.POLICY, new GroupRelativeAdvantage(),
                 new ToyProblem.WeightedFlowMatching(),
                 List.of(new ReferenceKl(null, 1.0, KlForm.CODE, KlStrength.constant(0.01))),
-                List.of(new EmaSchedule(AdapterRoles.OLD, new EmaDecay(0, 0.5, 0.01, 0.9))), List.of(AdapterRoles.OLD));
+                List.of(new EmaSchedule(AdapterRoles.OLD, new EmaDecay(0, 0.5, 0.01, 0.9))));
     }
 
     /** {@link #method()} keeping an evaluation EMA blended after global steps 2, 5 and 8 ((n + 1) % 3 == 0). */
     static Method methodWithEma() {
         Method m = method();
-        return new Method(m.name(), m.sampler(), m.samplingSet(), m.advantages(), m.objective(), m.regularizers(),
-                List.of(m.schedules().get(0), new PolicyEma(AdapterRoles.EMA, 0.9, 3)), List.of(AdapterRoles.OLD, AdapterRoles.EMA));
+        return m.withSchedules(List.of(m.schedules().get(0), new PolicyEma(AdapterRoles.EMA, 0.9, 3)));
     }
 
     static List<float[]> weights(ToyFlowModel model, String set) {

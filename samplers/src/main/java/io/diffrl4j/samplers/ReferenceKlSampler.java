@@ -129,4 +129,10 @@ public final class ReferenceKlSampler implements Sampler {
     public String toString() {
         return "ReferenceKlSampler{" + sampler + ", reference " + (referenceSet == null ? "base model" : referenceSet) + "}";
     }
+
+    @Override
+    public java.util.List<String> adapterSets() {
+        return java.util.stream.Stream.concat(sampler.adapterSets().stream(),
+                referenceSet == null ? java.util.stream.Stream.<String>empty() : java.util.stream.Stream.of(referenceSet)).distinct().toList();
+    }
 }

@@ -9,9 +9,11 @@ import java.util.List;
 
 /**
  * A post-training method as a composition of strategies: how rollouts are drawn (and with which
- * adapter set), how advantages are estimated, the policy objective, the regularizers, the adapter
- * schedules, and the snapshot sets the method needs (each created as a copy of the policy before
- * training). Factories such as {@code FlowGrpo.defaults(...)} build these; replace any component
+ * adapter set), how advantages are estimated, the policy objective, the regularizers and the
+ * adapter schedules. The snapshot sets the method needs (each created as a copy of the policy
+ * before training) are derived from what the strategies declare they read and write
+ * ({@link #snapshots()}), so a schedule or regularizer on a set nobody listed cannot happen.
+ * Factories such as {@code FlowGrpo.defaults(...)} build these; replace any component
  * with {@code with*} to customise one strategy and keep the rest.
  *
  * @param name a short name for logs ("flow-grpo")
@@ -21,7 +23,6 @@ import java.util.List;
  * @param objective the policy loss
  * @param regularizers extra loss terms
  * @param schedules snapshot updates
- * @param snapshots adapter sets to create as copies of the initial policy
  */
 public record Method(
         String name,
@@ -30,8 +31,7 @@ public record Method(
         AdvantageEstimator advantages,
         PolicyObjective objective,
         List<Regularizer> regularizers,
-        List<AdapterSchedule> schedules,
-        List<String> snapshots) {
+        List<AdapterSchedule> schedules) {
 
     /** Freezes the lists and checks for nulls. */
     public Method {
@@ -40,7 +40,6 @@ public record Method(
         }
         regularizers = List.copyOf(regularizers);
         schedules = List.copyOf(schedules);
-        snapshots = List.copyOf(snapshots);
         // Checkpoints save each strategy's state under its key: two strategies must not share one.
         List<String> keys = new java.util.ArrayList<>();
         schedules.forEach(s -> keys.add(s.stateKey()));
@@ -55,6 +54,23 @@ public record Method(
     }
 
     /**
+     * @return the adapter sets to create as copies of the initial policy before training: every set
+     *     the schedules write (in their order), then the sampling set and the sets the sampler, the
+     *     objective and the regularizers read; never the policy, never null (the pretrained model)
+     */
+    public List<String> snapshots() {
+        java.util.LinkedHashSet<String> sets = new java.util.LinkedHashSet<>();
+        schedules.forEach(s -> sets.addAll(s.adapterSets()));
+        sets.add(samplingSet);
+        sets.addAll(sampler.adapterSets());
+        sets.addAll(objective.adapterSets());
+        regularizers.forEach(r -> sets.addAll(r.adapterSets()));
+        sets.remove(io.diffrl4j.core.adapter.AdapterRoles.POLICY);
+        sets.remove(null);
+        return List.copyOf(sets);
+    }
+
+    /**
      * @return the adapter set this method evaluates and exports with: its EMA set when it keeps one,
      *     else the policy ({@link io.diffrl4j.core.schedule.PolicyEma#evaluationSet(Method)})
      */
@@ -64,26 +80,26 @@ public record Method(
 
     /** @param s a sampler @return this method drawing rollouts with {@code s} */
     public Method withSampler(Sampler s) {
-        return new Method(name, s, samplingSet, advantages, objective, regularizers, schedules, snapshots);
+        return new Method(name, s, samplingSet, advantages, objective, regularizers, schedules);
     }
 
     /** @param a an estimator @return this method with another advantage estimator */
     public Method withAdvantages(AdvantageEstimator a) {
-        return new Method(name, sampler, samplingSet, a, objective, regularizers, schedules, snapshots);
+        return new Method(name, sampler, samplingSet, a, objective, regularizers, schedules);
     }
 
     /** @param o an objective @return this method with another policy objective */
     public Method withObjective(PolicyObjective o) {
-        return new Method(name, sampler, samplingSet, advantages, o, regularizers, schedules, snapshots);
+        return new Method(name, sampler, samplingSet, advantages, o, regularizers, schedules);
     }
 
     /** @param r regularizers @return this method with these regularizers instead */
     public Method withRegularizers(List<Regularizer> r) {
-        return new Method(name, sampler, samplingSet, advantages, objective, r, schedules, snapshots);
+        return new Method(name, sampler, samplingSet, advantages, objective, r, schedules);
     }
 
     /** @param s schedules @return this method with these schedules instead */
     public Method withSchedules(List<AdapterSchedule> s) {
-        return new Method(name, sampler, samplingSet, advantages, objective, regularizers, s, snapshots);
+        return new Method(name, sampler, samplingSet, advantages, objective, regularizers, s);
     }
 }

@@ -14,6 +14,15 @@ public interface PolicyObjective {
     int passes(MicroBatch batch);
 
     /**
+     * @return the adapter sets this strategy reads or writes besides the policy (null, the
+     *     pretrained model, is never listed): the method creates each as a copy of the initial
+     *     policy before training ({@link io.diffrl4j.core.method.Method#snapshots()})
+     */
+    default java.util.List<String> adapterSets() {
+        return java.util.List.of();
+    }
+
+    /**
      * @param batch the micro-batch
      * @param pass the pass index in [0, passes)
      * @param model the model, policy active

@@ -63,4 +63,9 @@ public class ReferenceKl implements Regularizer {
         metrics.add(name(), kl.mean());
         return reduce(batch, kl.mul(strength.coefficients(batch)), metrics);
     }
+
+    @Override
+    public java.util.List<String> adapterSets() {
+        return reference == null ? java.util.List.of() : java.util.List.of(reference);
+    }
 }

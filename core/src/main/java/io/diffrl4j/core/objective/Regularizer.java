@@ -16,6 +16,15 @@ public interface Regularizer {
      */
     ai.djl.ndarray.NDArray loss(MicroBatch batch, Prediction prediction, StepMetrics metrics);
 
+    /**
+     * @return the adapter sets this strategy reads or writes besides the policy (null, the
+     *     pretrained model, is never listed): the method creates each as a copy of the initial
+     *     policy before training ({@link io.diffrl4j.core.method.Method#snapshots()})
+     */
+    default java.util.List<String> adapterSets() {
+        return java.util.List.of();
+    }
+
     /** Called once per epoch after scoring, before any update (gates and controllers update here). */
     default void onEpochScored(io.diffrl4j.core.reward.RewardBatch rewards, TrainingProgress progress) {}
 

@@ -27,6 +27,15 @@ public interface Sampler {
     Rollout sample(NDManager out, FlowModel model, Conditioning prompts, Conditioning uncond, int groupSize,
             Shape sampleShape, SeededNoise rng);
 
+    /**
+     * @return the adapter sets this sampler reads or writes besides the policy (null, the
+     *     pretrained model, is never listed): the method creates each as a copy of the initial
+     *     policy before training ({@link io.diffrl4j.core.method.Method#snapshots()})
+     */
+    default java.util.List<String> adapterSets() {
+        return java.util.List.of();
+    }
+
     /** @return the guidance scale the sampler applies (objectives that re-evaluate steps use the same) */
     double guidanceScale();
 

@@ -21,6 +21,15 @@ public interface AdapterSchedule {
     default void beforeUpdate(Adapters adapters, TrainingProgress progress) {}
 
     /**
+     * @return the adapter sets this strategy reads or writes besides the policy (null, the
+     *     pretrained model, is never listed): the method creates each as a copy of the initial
+     *     policy before training ({@link io.diffrl4j.core.method.Method#snapshots()})
+     */
+    default java.util.List<String> adapterSets() {
+        return java.util.List.of();
+    }
+
+    /**
      * Called after every optimizer step (GARDO's reference watches the KL of each step).
      *
      * @param adapters the model's adapter sets

@@ -38,4 +38,9 @@ public final class EmaSchedule implements AdapterSchedule {
     public String stateKey() {
         return "ema:" + target;
     }
+
+    @Override
+    public java.util.List<String> adapterSets() {
+        return java.util.List.of(target);
+    }
 }

@@ -147,4 +147,9 @@ public final class PolicyEma implements AdapterSchedule {
     public String stateKey() {
         return "policy_ema:" + target;
     }
+
+    @Override
+    public java.util.List<String> adapterSets() {
+        return java.util.List.of(target);
+    }
 }

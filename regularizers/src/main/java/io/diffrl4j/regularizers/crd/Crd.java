@@ -66,16 +66,12 @@ public final class Crd {
         List<Regularizer> regularizers = config.klBeta() == 0 ? List.of()
                 : List.of(new CfgAnchoredKl(config.klGuidance(), config.klStrength().create(config.klBeta(), config.klFloor())));
         List<AdapterSchedule> schedules = new ArrayList<>();
-        List<String> snapshots = new ArrayList<>();
         schedules.add(new EmaSchedule(AdapterRoles.OLD, config.oldDecay()));
-        snapshots.add(AdapterRoles.OLD);
         if (config.samplerMode() == SamplerMode.DECOUPLED) {
             schedules.add(new EmaSchedule(AdapterRoles.SAMPLER, config.samplerDecay()));
-            snapshots.add(AdapterRoles.SAMPLER);
         }
         if (config.ema()) {
             schedules.add(PolicyEma.crd());
-            snapshots.add(AdapterRoles.EMA);
         }
         return new Method(
                 "crd",
@@ -85,8 +81,7 @@ public final class Crd {
                 new CrdObjective(config.betaCrd(), config.implicitReward(), config.centering(), config.loss(),
                         config.noiseLevels(), config.useOldForLoss() ? AdapterRoles.OLD : null).withWeightTemp(config.weightTemp()),
                 regularizers,
-                schedules,
-                snapshots);
+                schedules);
     }
 
     /**

@@ -413,4 +413,9 @@ public final class CrdObjective implements PolicyObjective {
     public String toString() {
         return "CrdObjective{beta=" + beta + ", " + form + ", " + scope + ", " + loss + ", old=" + oldSet + "}";
     }
+
+    @Override
+    public java.util.List<String> adapterSets() {
+        return oldSet == null ? java.util.List.of() : java.util.List.of(oldSet);
+    }
 }

@@ -58,8 +58,7 @@ public final class FlowGrpo {
                 new FlowGrpoObjective(config.clipRange(), config.detachUnconditional(),
                         config.klReward(), config.klReward() > 0 ? advantages : null),
                 regularizers,
-                config.ema() ? List.of(PolicyEma.flowGrpo()) : List.of(),
-                config.ema() ? List.of(AdapterRoles.EMA) : List.of());
+                config.ema() ? List.of(PolicyEma.flowGrpo()) : List.of());
     }
 
     /**

@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * Renewals are logged at INFO with their reason. The target set must exist (the method lists it
- * among its snapshots, so the trainer creates it as a copy of the initial policy).
+ * among its adapter sets, so the method derives it as a snapshot and the trainer creates it as a
+ * copy of the initial policy).
  *
  * <p>Mutable (threshold, last renewal, pending flag), training thread only; {@link #state()} and
  * {@link #restore} make a resumed run continue exactly. Subclass to change when or how the
@@ -192,5 +193,11 @@ public class AdaptiveReference implements AdapterSchedule {
         lastRenewal = state.get("last_renewal").intValue();
         pending = state.get("pending") != 0;
         renewals = state.get("renewals").intValue();
+    }
+
+    @Override
+    public java.util.List<String> adapterSets() {
+        return java.util.stream.Stream.of(config.target(), config.source())
+                .filter(s -> s != null && !s.equals(io.diffrl4j.core.adapter.AdapterRoles.POLICY)).distinct().toList();
     }
 }

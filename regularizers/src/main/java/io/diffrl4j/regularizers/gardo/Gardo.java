@@ -147,7 +147,6 @@ public final class Gardo {
                     : new ReferenceKl(reference, klGuidance, form, beta));
         }
         List<AdapterSchedule> schedules = new ArrayList<>(base.schedules());
-        List<String> snapshots = new ArrayList<>(base.snapshots());
         if (adaptive) {
             AdaptiveReferenceConfig renewal = config.referenceConfig();
             if (!config.gate() && AdaptiveReferenceConfig.GATED_METRIC.equals(renewal.metric())) {
@@ -155,9 +154,6 @@ public final class Gardo {
                 renewal = renewal.withMetric(AdaptiveReferenceConfig.UNGATED_METRIC);
             }
             schedules.add(new AdaptiveReference(renewal));
-            if (!snapshots.contains(reference)) {
-                snapshots.add(reference);
-            }
         }
         AdvantageEstimator advantages = config.diversity()
                 ? new DiversityAwareAdvantage(config.embedder(), config.advantageClip(), config.advantageBatchStd())
@@ -166,7 +162,6 @@ public final class Gardo {
         if (!kl && config.adaptiveReference()) {
             LOG.info("{}: KL beta is 0, so there is no KL and no reference to renew", name);
         }
-        return new Method(name, base.sampler(), base.samplingSet(), advantages, base.objective(), regularizers, schedules,
-                snapshots);
+        return new Method(name, base.sampler(), base.samplingSet(), advantages, base.objective(), regularizers, schedules);
     }
 }

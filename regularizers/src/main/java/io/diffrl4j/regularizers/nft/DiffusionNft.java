@@ -61,8 +61,7 @@ public final class DiffusionNft {
                 new DiffusionNftObjective(config.betaNft(), config.noiseLevels(), AdapterRoles.OLD, config.advantageMode()),
                 regularizers,
                 config.ema() ? List.of(new EmaSchedule(AdapterRoles.OLD, config.oldDecay()), PolicyEma.diffusionNft())
-                        : List.of(new EmaSchedule(AdapterRoles.OLD, config.oldDecay())),
-                config.ema() ? List.of(AdapterRoles.OLD, AdapterRoles.EMA) : List.of(AdapterRoles.OLD));
+                        : List.of(new EmaSchedule(AdapterRoles.OLD, config.oldDecay())));
     }
 
     /**

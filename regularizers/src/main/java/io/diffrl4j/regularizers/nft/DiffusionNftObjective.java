@@ -226,4 +226,9 @@ public final class DiffusionNftObjective implements PolicyObjective {
     NDArray noise(MicroBatch batch, int pass) {
         return batch.rowNormal(batch.samples().getManager(), NOISE_STREAM + pass);
     }
+
+    @Override
+    public java.util.List<String> adapterSets() {
+        return oldSet == null ? java.util.List.of() : java.util.List.of(oldSet);
+    }
 }
