@@ -89,9 +89,11 @@ final class MicroBatches {
      * @param epochRng the epoch's per-row stream
      * @param groups the micro-batch of the plan's whole groups when the plan is a part, else null
      */
-    static MicroBatch build(NDManager manager, Plan plan, Rollout rollout, Conditioning cond, Conditioning uncond,
-            int firstRow, double[] advantages, RewardBatch rewards, Sampler sampler, TrainingProgress progress,
-            SeededNoise rng, SeededNoise epochRng, MicroBatch groups) {
+    static MicroBatch build(Step step, Plan plan, Source source, Epoch epoch, SeededNoise rng, MicroBatch groups) {
+        NDManager manager = step.manager();
+        Rollout rollout = source.rollout();
+        int firstRow = source.firstRow();
+        double[] advantages = epoch.advantages();
         int g = rollout.groupSize();
         int per = g / plan.parts();
         int[] local = new int[plan.groups().length * per];
@@ -116,8 +118,9 @@ final class MicroBatches {
                     s.stdDev()));
         }
         return new MicroBatch(manager, rows, g, take(rollout.samples(), index, manager), List.copyOf(steps),
-                cond.gather(promptRows, manager), uncond == null ? null : uncond.gather(promptRows, manager),
-                owned(manager, a), rewards, sampler, progress, rng, epochRng, groups);
+                source.cond().gather(promptRows, manager),
+                source.uncond() == null ? null : source.uncond().gather(promptRows, manager),
+                owned(manager, a), epoch.rewards(), epoch.sampler(), step.progress(), rng, epoch.rng(), groups);
     }
 
     /**
@@ -149,15 +152,28 @@ final class MicroBatches {
         return out;
     }
 
-    /** One sampling batch as {@link #buildRows} needs it. */
+    /**
+     * One sampling batch: its rollout, the conditioning of its prompts (and the unconditional one,
+     * null without guidance), and the epoch row of its first image.
+     */
     record Source(Rollout rollout, Conditioning cond, Conditioning uncond, int firstRow) {}
+
+    /**
+     * What every micro-batch of an epoch shares: the advantages and rewards of all its rows, the
+     * sampler that drew them, and the epoch's per-row noise stream.
+     */
+    record Epoch(double[] advantages, RewardBatch rewards, Sampler sampler, SeededNoise rng) {}
+
+    /** The optimizer step a micro-batch belongs to: the manager that owns it, and the progress. */
+    record Step(NDManager manager, TrainingProgress progress) {}
 
     /**
      * Gathers epoch rows (sorted) that may come from several sampling batches into one micro-batch
      * owned by {@code manager}. The sampling batches must have recorded the same steps.
      */
-    static MicroBatch buildRows(NDManager manager, int[] rows, List<Source> sources, int groupSize, double[] advantages,
-            RewardBatch rewards, Sampler sampler, TrainingProgress progress, SeededNoise rng, SeededNoise epochRng) {
+    static MicroBatch buildRows(Step step, int[] rows, List<Source> sources, int groupSize, Epoch epoch, SeededNoise rng) {
+        NDManager manager = step.manager();
+        double[] advantages = epoch.advantages();
         List<NDArray> samples = new ArrayList<>();
         List<List<NDArray[]>> steps = new ArrayList<>();
         Conditioning cond = null;
@@ -218,7 +234,7 @@ final class MicroBatches {
         NDArray x0 = samples.size() == 1 ? samples.get(0) : ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(samples), 0);
         x0.attach(manager);
         return new MicroBatch(manager, rows.clone(), groupSize, x0, List.copyOf(merged), cond, uncond, owned(manager, a),
-                rewards, sampler, progress, rng, epochRng, null);
+                epoch.rewards(), epoch.sampler(), step.progress(), rng, epoch.rng(), null);
     }
 
     private static boolean sameSteps(List<RecordedStep> a, List<RecordedStep> b) {

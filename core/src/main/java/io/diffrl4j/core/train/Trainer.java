@@ -70,9 +70,6 @@ public final class Trainer implements AutoCloseable {
     /** The run's identity in its checkpoints: new for a fresh trainer, the checkpoint's on resume. */
     private String runId = java.util.UUID.randomUUID().toString();
 
-    /** The sampling batches of one epoch: each rollout with its prompts' conditioning. */
-    private record Chunk(Rollout rollout, Conditioning cond, Conditioning uncond, int firstRow) {}
-
     private Trainer(Builder b) {
         this.model = b.model;
         this.method = b.method;
@@ -132,7 +129,7 @@ public final class Trainer implements AutoCloseable {
         SeededNoise rng = seed.fork(epoch);
         EpochMetrics metrics = new EpochMetrics();
         try (NDManager epochManager = manager.newSubManager()) {
-            List<Chunk> chunks = sampleAndScore(epochManager, choosePrompts(rng), rng, metrics);
+            List<MicroBatches.Source> chunks = sampleAndScore(epochManager, choosePrompts(rng), rng, metrics);
             RewardBatch rewards = withReferenceKl(metrics.timed("time/scoring", () -> scorer.collect(config.groupSize())),
                     chunks, metrics);
             double[] advantages = method.advantages().estimate(rewards);
@@ -170,10 +167,10 @@ public final class Trainer implements AutoCloseable {
         return last;
     }
 
-    private List<Chunk> sampleAndScore(NDManager epochManager, List<Prompt> chosen, SeededNoise rng, EpochMetrics metrics) {
+    private List<MicroBatches.Source> sampleAndScore(NDManager epochManager, List<Prompt> chosen, SeededNoise rng, EpochMetrics metrics) {
         int per = config.promptsPerSamplingBatch();
         int g = config.groupSize();
-        List<Chunk> chunks = new ArrayList<>();
+        List<MicroBatches.Source> chunks = new ArrayList<>();
         metrics.timed("time/sampling", () -> {
             for (int start = 0; start < chosen.size(); start += per) {
                 List<Prompt> part = chosen.subList(start, start + per);
@@ -184,7 +181,7 @@ public final class Trainer implements AutoCloseable {
                 Rollout rollout = model.adapters().with(method.samplingSet(), () -> method.sampler()
                         .sample(epochManager, model, cond, uncond, g, sampleShape, chunkRng));
                 scorer.submit(decode(epochManager, rollout.samples()), repeatEach(part, g));
-                chunks.add(new Chunk(rollout, cond, uncond, start * g));
+                chunks.add(new MicroBatches.Source(rollout, cond, uncond, start * g));
             }
             return null;
         });
@@ -195,14 +192,14 @@ public final class Trainer implements AutoCloseable {
      * Hands the rollouts' per-step KL to the reference, when the sampler recorded it (Flow-GRPO's
      * former KL-in-reward), to the objective with the scores; reports its mean as {@code sample_kl}.
      */
-    private static RewardBatch withReferenceKl(RewardBatch rewards, List<Chunk> chunks, EpochMetrics metrics) {
+    private static RewardBatch withReferenceKl(RewardBatch rewards, List<MicroBatches.Source> chunks, EpochMetrics metrics) {
         if (chunks.stream().allMatch(c -> c.rollout().referenceKl() == null)) {
             return rewards;
         }
         double[][] kl = new double[rewards.size()][];
         double sum = 0;
         long count = 0;
-        for (Chunk c : chunks) {
+        for (MicroBatches.Source c : chunks) {
             NDArray a = c.rollout().referenceKl();
             if (a == null) {
                 throw new IllegalStateException("the sampler recorded the reference KL for some sampling batches only");
@@ -224,7 +221,7 @@ public final class Trainer implements AutoCloseable {
         return rewards.withReferenceKl(kl);
     }
 
-    private void update(NDManager epochManager, List<Chunk> chunks, RewardBatch rewards, double[] advantages,
+    private void update(NDManager epochManager, List<MicroBatches.Source> chunks, RewardBatch rewards, double[] advantages,
             TrainingProgress progress, SeededNoise rng, EpochMetrics metrics) {
         if (config.shuffledImagesPerMicroBatch() > 0) {
             updateShuffled(epochManager, chunks, rewards, advantages, progress, rng, metrics);
@@ -238,28 +235,25 @@ public final class Trainer implements AutoCloseable {
         List<List<MicroBatches.Plan>> steps = MicroBatches.split(plans, config.optimizerStepsPerEpoch());
         int partsPerGroup = config.microBatchesPerGroup();
         // One per-row stream for the whole epoch: a row's noise does not depend on how groups are cut.
-        SeededNoise epochRng = rng.fork(-4);
+        MicroBatches.Epoch epoch = new MicroBatches.Epoch(advantages, rewards, method.sampler(), rng.fork(-4));
         long step = progress.globalStep();
         for (List<MicroBatches.Plan> part : steps) {
             try (NDManager stepManager = epochManager.newSubManager()) {
                 StepMetrics stepMetrics = new StepMetrics(stepManager);
                 GradientSignal signal = new GradientSignal(policyParameters(), stepManager);
-                TrainingProgress at = new TrainingProgress(progress.epoch(), step);
+                MicroBatches.Step at = new MicroBatches.Step(stepManager, new TrainingProgress(progress.epoch(), step));
                 int microBatches = part.size() * partsPerGroup;
                 for (MicroBatches.Plan plan : part) {
-                    Chunk c = chunks.get(plan.chunk());
+                    MicroBatches.Source c = chunks.get(plan.chunk());
                     SeededNoise planRng = rng.fork(1000 + plan.chunk() * 1000L + plan.groups()[0]);
                     if (partsPerGroup == 1) {
-                        accumulate(MicroBatches.build(stepManager, plan, c.rollout(), c.cond(), c.uncond(), c.firstRow(),
-                                advantages, rewards, method.sampler(), at, planRng, epochRng, null), microBatches, stepMetrics, signal);
+                        accumulate(MicroBatches.build(at, plan, c, epoch, planRng, null), microBatches, stepMetrics, signal);
                         continue;
                     }
                     // The group batch lives for the step: every part of the group reads it.
-                    MicroBatch groups = MicroBatches.build(stepManager, plan, c.rollout(), c.cond(), c.uncond(), c.firstRow(),
-                            advantages, rewards, method.sampler(), at, planRng, epochRng, null);
+                    MicroBatch groups = MicroBatches.build(at, plan, c, epoch, planRng, null);
                     for (MicroBatches.Plan p : plan.parts(partsPerGroup)) {
-                        accumulate(MicroBatches.build(stepManager, p, c.rollout(), c.cond(), c.uncond(), c.firstRow(),
-                                advantages, rewards, method.sampler(), at, planRng.fork(p.part()), epochRng, groups),
+                        accumulate(MicroBatches.build(at, p, c, epoch, planRng.fork(p.part()), groups),
                                 microBatches, stepMetrics, signal);
                     }
                 }
@@ -291,7 +285,7 @@ public final class Trainer implements AutoCloseable {
     }
 
     /** The update with mixed-prompt micro-batches ({@link TrainerConfig#shuffledImagesPerMicroBatch()}). */
-    private void updateShuffled(NDManager epochManager, List<Chunk> chunks, RewardBatch rewards, double[] advantages,
+    private void updateShuffled(NDManager epochManager, List<MicroBatches.Source> chunks, RewardBatch rewards, double[] advantages,
             TrainingProgress progress, SeededNoise rng, EpochMetrics metrics) {
         int g = config.groupSize();
         boolean skip = config.skipZeroAdvantageGroups(method.objective().skipsZeroAdvantageGroups());
@@ -299,11 +293,7 @@ public final class Trainer implements AutoCloseable {
                 skip, rng.fork(-2));
         int trained = micro.stream().mapToInt(r -> r.length).sum();
         metrics.add("skipped_groups", rewards.groups() - trained / g);
-        List<MicroBatches.Source> sources = new ArrayList<>();
-        for (Chunk c : chunks) {
-            sources.add(new MicroBatches.Source(c.rollout(), c.cond(), c.uncond(), c.firstRow()));
-        }
-        SeededNoise epochRng = rng.fork(-4);
+        MicroBatches.Epoch epoch = new MicroBatches.Epoch(advantages, rewards, method.sampler(), rng.fork(-4));
         long step = progress.globalStep();
         int steps = config.optimizerStepsPerEpoch();
         int n = micro.size();
@@ -315,11 +305,10 @@ public final class Trainer implements AutoCloseable {
             try (NDManager stepManager = epochManager.newSubManager()) {
                 StepMetrics stepMetrics = new StepMetrics(stepManager);
                 GradientSignal signal = new GradientSignal(policyParameters(), stepManager);
-                TrainingProgress at = new TrainingProgress(progress.epoch(), step);
+                MicroBatches.Step at = new MicroBatches.Step(stepManager, new TrainingProgress(progress.epoch(), step));
                 for (int[] rows : part) {
                     SeededNoise batchRng = rng.fork(2_000_000L + rows[0]);
-                    accumulate(MicroBatches.buildRows(stepManager, rows, sources, g, advantages, rewards, method.sampler(), at,
-                            batchRng, epochRng), part.size(), stepMetrics, signal);
+                    accumulate(MicroBatches.buildRows(at, rows, chunks, g, epoch, batchRng), part.size(), stepMetrics, signal);
                 }
                 step = optimizerStep(stepMetrics, signal, progress.epoch(), step, metrics);
             }

@@ -71,8 +71,9 @@ class ShuffledMicroBatchesTest {
                 advantages[i] = i / 10.0;
             }
             int[] rows = {1, 4, 7, 11};
-            MicroBatch mb = MicroBatches.buildRows(m, rows, sources, 3, advantages, null, null, new TrainingProgress(0, 0),
-                    new SeededNoise(1), new SeededNoise(2));
+            MicroBatches.Step step = new MicroBatches.Step(m, new TrainingProgress(0, 0));
+            MicroBatches.Epoch epoch = new MicroBatches.Epoch(advantages, null, null, new SeededNoise(2));
+            MicroBatch mb = MicroBatches.buildRows(step, rows, sources, 3, epoch, new SeededNoise(1));
             assertArrayEquals(rows, mb.rows());
             assertArrayEquals(new float[] {1, 4, 7, 11}, mb.samples().toFloatArray());
             assertArrayEquals(new float[] {0.1f, 0.4f, 0.7f, 1.1f}, mb.advantages().toFloatArray(), 1e-7f);
@@ -83,8 +84,8 @@ class ShuffledMicroBatchesTest {
             assertArrayEquals(new float[] {0, 1, 2, 3}, mb.conditioning().pooled().toFloatArray());
 
             sources.set(1, new MicroBatches.Source(rollout(m, 6, 6, 2), sources.get(1).cond(), null, 6));
-            assertThrows(IllegalStateException.class, () -> MicroBatches.buildRows(m, rows, sources, 3, advantages, null,
-                    null, new TrainingProgress(0, 0), new SeededNoise(1), new SeededNoise(2)));
+            assertThrows(IllegalStateException.class, () -> MicroBatches.buildRows(step, rows, sources, 3, epoch,
+                    new SeededNoise(1)));
         }
     }
 
