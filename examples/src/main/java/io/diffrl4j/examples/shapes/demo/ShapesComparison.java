@@ -84,8 +84,9 @@ public final class ShapesComparison {
          * @return the options of that run, evaluated every 5 epochs (or at the end of shorter runs)
          */
         public ShapesDemo.Options options(ShapesTask task, String method, long seed) {
-            return new ShapesDemo.Options(method, task, epochs, seed, runs.resolve(task.cliName()).resolve(method)
-                    .resolve("seed-" + seed), Math.min(5, epochs), prompts, groupSize, evalPrompts, evalImages);
+            return ShapesDemo.Options.builder(method).optTask(task).optEpochs(epochs).optSeed(seed)
+                    .optOut(runs.resolve(task.cliName()).resolve(method).resolve("seed-" + seed)).optEvalEvery(Math.min(5, epochs))
+                    .optBatch(prompts, groupSize).optEvaluation(evalPrompts, evalImages).build();
         }
     }
 

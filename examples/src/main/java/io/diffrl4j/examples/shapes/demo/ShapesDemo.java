@@ -125,19 +125,6 @@ public final class ShapesDemo {
             }
         }
 
-        /** The default learning rate. */
-        public Options(String method, ShapesTask task, int epochs, long seed, Path out, int evalEvery, int prompts,
-                int groupSize, int evalPrompts, int evalImages, String reward) {
-            this(method, task, epochs, seed, out, evalEvery, prompts, groupSize, evalPrompts, evalImages, reward,
-                    DEFAULT_LEARNING_RATE);
-        }
-
-        /** The task's own proxy reward and the default learning rate. */
-        public Options(String method, ShapesTask task, int epochs, long seed, Path out, int evalEvery, int prompts,
-                int groupSize, int evalPrompts, int evalImages) {
-            this(method, task, epochs, seed, out, evalEvery, prompts, groupSize, evalPrompts, evalImages, null);
-        }
-
         /**
          * @param owner owns the reward's weights, if it has any
          * @return a fresh proxy reward: the named one, else the task's
@@ -161,14 +148,113 @@ public final class ShapesDemo {
          *     output in runs/shapes-&lt;method&gt;
          */
         public static Options defaults(String method) {
-            return new Options(method, ShapesTask.GENEVAL, 30, 1, defaultOut(method, ShapesTask.GENEVAL), 10, 8, 8,
-                    EVAL_PROMPTS, EVAL_IMAGES);
+            return builder(method).build();
+        }
+
+        /**
+         * @param method a name of {@link ShapesMethods#NAMES}
+         * @return a builder starting from {@link #defaults}
+         */
+        public static Builder builder(String method) {
+            return new Builder(method);
+        }
+
+        /** @return a builder starting from these options */
+        public Builder toBuilder() {
+            return new Builder(method).optTask(task).optEpochs(epochs).optSeed(seed).optOut(out).optEvalEvery(evalEvery)
+                    .optBatch(prompts, groupSize).optEvaluation(evalPrompts, evalImages).optReward(reward)
+                    .optLearningRate(learningRate);
         }
 
         /** @return a copy with another output folder */
         public Options withOut(Path folder) {
-            return new Options(method, task, epochs, seed, folder, evalEvery, prompts, groupSize, evalPrompts, evalImages,
-                    reward, learningRate);
+            return toBuilder().optOut(folder).build();
+        }
+
+        /** Builder for {@link Options}; {@link #build} validates. */
+        public static final class Builder {
+            private final String method;
+            private ShapesTask task = ShapesTask.GENEVAL;
+            private Path out;
+            private int epochs = 30;
+            private long seed = 1;
+            private int evalEvery = 10;
+            private int prompts = 8;
+            private int groupSize = 8;
+            private int evalPrompts = EVAL_PROMPTS;
+            private int evalImages = EVAL_IMAGES;
+            private String reward;
+            private double learningRate = DEFAULT_LEARNING_RATE;
+
+            private Builder(String method) {
+                this.method = method;
+            }
+
+            /** @param v the proxy and its gold (default geneval) @return this */
+            public Builder optTask(ShapesTask v) {
+                task = v;
+                return this;
+            }
+
+            /** @param v training epochs (default 30) @return this */
+            public Builder optEpochs(int v) {
+                epochs = v;
+                return this;
+            }
+
+            /** @param v the run's seed (default 1) @return this */
+            public Builder optSeed(long v) {
+                seed = v;
+                return this;
+            }
+
+            /** @param v the output folder (default runs/shapes-[task-]method) @return this */
+            public Builder optOut(Path v) {
+                out = v;
+                return this;
+            }
+
+            /** @param v evaluate every this many epochs (default 10) @return this */
+            public Builder optEvalEvery(int v) {
+                evalEvery = v;
+                return this;
+            }
+
+            /** @param promptsPerEpoch prompts per epoch (default 8) @param group images per prompt (default 8) @return this */
+            public Builder optBatch(int promptsPerEpoch, int group) {
+                prompts = promptsPerEpoch;
+                groupSize = group;
+                return this;
+            }
+
+            /**
+             * @param heldOutPrompts held-out prompts evaluated (default all 33 evaluation prompts)
+             * @param imagesPerPrompt images per held-out prompt (default {@value ShapesDemo#EVAL_IMAGES})
+             * @return this
+             */
+            public Builder optEvaluation(int heldOutPrompts, int imagesPerPrompt) {
+                evalPrompts = heldOutPrompts;
+                evalImages = imagesPerPrompt;
+                return this;
+            }
+
+            /** @param v the proxy by name instead of the task's, or null (default) @return this */
+            public Builder optReward(String v) {
+                reward = v;
+                return this;
+            }
+
+            /** @param v AdamW's learning rate (default {@value ShapesDemo#DEFAULT_LEARNING_RATE}) @return this */
+            public Builder optLearningRate(double v) {
+                learningRate = v;
+                return this;
+            }
+
+            /** @return the options @throws IllegalArgumentException naming what is wrong */
+            public Options build() {
+                return new Options(method, task, epochs, seed, out == null ? defaultOut(method, task) : out, evalEvery,
+                        prompts, groupSize, evalPrompts, evalImages, reward, learningRate);
+            }
         }
 
         private static Path defaultOut(String method, ShapesTask task) {
@@ -275,8 +361,8 @@ public final class ShapesDemo {
             throw a.bad("prompts", "must be even (two prompts per sampling batch)");
         }
         int groupSize = a.given("group-size") ? a.integer("group-size", 2) : d.groupSize();
-        return Arguments.checked(() -> new Options(method, task, epochs, seed, out, d.evalEvery(), prompts,
-                groupSize, d.evalPrompts(), d.evalImages(), reward, lr));
+        return Arguments.checked(() -> Options.builder(method).optTask(task).optEpochs(epochs).optSeed(seed).optOut(out)
+                .optBatch(prompts, groupSize).optReward(reward).optLearningRate(lr).build());
     }
 
     /**

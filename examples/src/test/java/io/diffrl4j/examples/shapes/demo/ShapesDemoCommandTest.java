@@ -120,7 +120,8 @@ class ShapesDemoCommandTest {
         assertTrue(Files.readString(stopped.resolve("config.json")).contains("\"epochs\" : 2"));
 
         IllegalArgumentException other = assertThrows(IllegalArgumentException.class, () -> ShapesDemo.run(
-                new ShapesDemo.Options("gardo", ShapesTask.GENEVAL, 3, 4, stopped, 1, 2, 2, 2, 2), quiet(), true));
+                ShapesDemo.Options.builder("gardo").optTask(ShapesTask.GENEVAL).optEpochs(3).optSeed(4).optOut(stopped)
+                        .optEvalEvery(1).optBatch(2, 2).optEvaluation(2, 2).build(), quiet(), true));
         assertEquals("cannot resume " + stopped + ": it was run with seed 3, this command asks for 4; use another output "
                 + "folder, or --overwrite to replace it", other.getMessage());
         assertEquals(List.of("checkpoint-2", "latest"), CommandResult.contents(stopped.resolve("checkpoints")).stream()
@@ -128,7 +129,8 @@ class ShapesDemoCommandTest {
     }
 
     private static ShapesDemo.Options tiny(Path out, int epochs) {
-        return new ShapesDemo.Options("gardo", ShapesTask.GENEVAL, epochs, 3, out, 1, 2, 2, 2, 2);
+        return ShapesDemo.Options.builder("gardo").optTask(ShapesTask.GENEVAL).optEpochs(epochs).optSeed(3).optOut(out)
+                .optEvalEvery(1).optBatch(2, 2).optEvaluation(2, 2).build();
     }
 
     private static PrintStream quiet() {

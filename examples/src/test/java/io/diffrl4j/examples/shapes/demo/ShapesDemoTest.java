@@ -25,7 +25,8 @@ class ShapesDemoTest {
         for (String method : ShapesMethods.NAMES) {
             Path out = dir.resolve(method);
             ByteArrayOutputStream console = new ByteArrayOutputStream();
-            Path summary = ShapesDemo.run(new ShapesDemo.Options(method, ShapesTask.GENEVAL, 1, 3, out, 1, 2, 2, 2, 2),
+            Path summary = ShapesDemo.run(ShapesDemo.Options.builder(method).optTask(ShapesTask.GENEVAL).optEpochs(1).optSeed(3).optOut(out)
+                    .optEvalEvery(1).optBatch(2, 2).optEvaluation(2, 2).build(),
                     new PrintStream(console, true, StandardCharsets.UTF_8));
             for (String f : FILES) {
                 assertTrue(Files.size(out.resolve(f)) > 0, method + ": " + f);
@@ -53,7 +54,8 @@ class ShapesDemoTest {
         String[] methods = {"flow-grpo", "flow-grpo-full"};
         for (int i = 0; i < 2; i++) {
             Path out = dir.resolve(methods[i]);
-            ShapesDemo.run(new ShapesDemo.Options(methods[i], ShapesTask.COMPRESSIBILITY, 1, 3, out, 1, 2, 4, 2, 2),
+            ShapesDemo.run(ShapesDemo.Options.builder(methods[i]).optTask(ShapesTask.COMPRESSIBILITY).optEpochs(1).optSeed(3).optOut(out)
+                    .optEvalEvery(1).optBatch(2, 4).optEvaluation(2, 2).build(),
                     new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
             var metrics = io.diffrl4j.examples.report.MetricsCsv.read(out.resolve("metrics.csv"));
             assertTrue(metrics.containsKey("terms_per_step"), methods[i] + ": " + metrics.keySet());
@@ -69,7 +71,8 @@ class ShapesDemoTest {
     @Test
     void theOverOptimisationTaskTrainsOnTheRewardModelAndKeepsTheCheckerAsGold(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("rm");
-        ShapesDemo.run(new ShapesDemo.Options("flow-grpo", ShapesTask.REWARD_MODEL, 1, 3, out, 1, 2, 2, 2, 2),
+        ShapesDemo.run(ShapesDemo.Options.builder("flow-grpo").optTask(ShapesTask.REWARD_MODEL).optEpochs(1).optSeed(3).optOut(out)
+                .optEvalEvery(1).optBatch(2, 2).optEvaluation(2, 2).build(),
                 new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
         String header = Files.readAllLines(out.resolve("metrics.csv")).get(0);
         assertTrue(header.contains("reward/reward_model/mean"), header);
@@ -91,10 +94,12 @@ class ShapesDemoTest {
             Path remote = dir.resolve("remote");
             ShapesDemo.Options o = ShapesDemo.parse(new String[] {"flow-grpo", "--reward", "geneval=" + server.uri(), "--epochs",
                     "1", "--seed", "3", "--out", remote.toString()}, dir);
-            ShapesDemo.run(new ShapesDemo.Options(o.method(), o.task(), 1, 3, remote, 1, 2, 2, 2, 2, o.reward()),
+            ShapesDemo.run(ShapesDemo.Options.builder(o.method()).optTask(o.task()).optEpochs(1).optSeed(3).optOut(remote)
+                    .optEvalEvery(1).optBatch(2, 2).optEvaluation(2, 2).optReward(o.reward()).build(),
                     new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
             Path local = dir.resolve("local");
-            ShapesDemo.run(new ShapesDemo.Options("flow-grpo", ShapesTask.GENEVAL, 1, 3, local, 1, 2, 2, 2, 2),
+            ShapesDemo.run(ShapesDemo.Options.builder("flow-grpo").optTask(ShapesTask.GENEVAL).optEpochs(1).optSeed(3).optOut(local)
+                    .optEvalEvery(1).optBatch(2, 2).optEvaluation(2, 2).build(),
                     new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
             // Before training both runs hold the same images (same model, same seeds): the gold (the
             // checker in process) is identical. The proxy went over the wire as JPEG (4:4:4,
@@ -113,7 +118,8 @@ class ShapesDemoTest {
             assertTrue(Files.readString(remote.resolve("config.json")).contains("\"proxy_reward\" : \"geneval=" + server.uri()));
         }
         Path jpeg = dir.resolve("jpeg");
-        ShapesDemo.run(new ShapesDemo.Options("gardo", ShapesTask.GENEVAL, 1, 3, jpeg, 1, 2, 2, 2, 2, "jpeg*0.5,shapes"),
+        ShapesDemo.run(ShapesDemo.Options.builder("gardo").optTask(ShapesTask.GENEVAL).optEpochs(1).optSeed(3).optOut(jpeg)
+                .optEvalEvery(1).optBatch(2, 2).optEvaluation(2, 2).optReward("jpeg*0.5,shapes").build(),
                 new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
         String header = Files.readAllLines(jpeg.resolve("metrics.csv")).get(0);
         for (String column : List.of("reward/weighted_sum/mean", "reward/jpeg/mean", "reward/geneval/mean")) {

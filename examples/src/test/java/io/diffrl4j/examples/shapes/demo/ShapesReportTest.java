@@ -24,7 +24,8 @@ class ShapesReportTest {
 
     @Test
     void theTrainingRewardSentenceComparesWindowsNotSingleEpochs() {
-        ShapesDemo.Options o = new ShapesDemo.Options("gardo", ShapesTask.GENEVAL, 9, 1, Path.of("x"), 3, 8, 8, 33, 3);
+        ShapesDemo.Options o = ShapesDemo.Options.builder("gardo").optTask(ShapesTask.GENEVAL).optEpochs(9).optSeed(1).optOut(Path.of("x"))
+                .optEvalEvery(3).optBatch(8, 8).optEvaluation(33, 3).build();
         // epoch 1 alone is low and epoch 9 alone is high, but the first and last 3-epoch windows agree
         double[] proxy = {0.2, 0.8, 0.5, 0.5, 0.5, 0.5, 0.8, 0.2, 0.8};
         String s = ShapesReport.trainingReward(o, proxy);
