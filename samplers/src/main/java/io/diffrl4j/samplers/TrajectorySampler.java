@@ -66,6 +66,11 @@ public final class TrajectorySampler implements Sampler {
         return stochasticStep;
     }
 
+    /** @return which steps are stochastic (and trained) */
+    public SdeWindow window() {
+        return window;
+    }
+
     /** @return the deterministic rule outside the SDE window (default Euler) */
     public SamplerStep odeStep() {
         return odeStep;

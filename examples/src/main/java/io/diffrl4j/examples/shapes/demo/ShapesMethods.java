@@ -28,9 +28,12 @@ public final class ShapesMethods {
      * Variants for ablations, accepted wherever a method is named but not run by default:
      * {@code gardo-std} is GARDO with its advantage divided by the batch's reward std, as Flow-GRPO's;
      * {@code flow-grpo-full} is Flow-GRPO without the Fast window, as the reference trains it: SDE sampling on
-     * every step and 9 of the 10 steps trained (4.5 times the log-prob terms of the window, about twice the time).
+     * every step and 9 of the 10 steps trained (4.5 times the log-prob terms of the window, about twice the time);
+     * {@code flow-grpo-shared} is Flow-GRPO-Fast with a group's images sharing their initial noise and deterministic
+     * prefix (the reference's {@code same_latent = True}), so that the reward differences within a group come from the
+     * trained SDE steps alone.
      */
-    public static final List<String> ABLATIONS = List.of("gardo-std", "flow-grpo-full");
+    public static final List<String> ABLATIONS = List.of("gardo-std", "flow-grpo-full", "flow-grpo-shared");
 
     /**
      * @param name a method name
@@ -52,10 +55,15 @@ public final class ShapesMethods {
      * @return what differs from the papers' defaults in that run, for its summary and config
      */
     public static String deviations(String method) {
-        return method.equals("flow-grpo-full")
-                ? "10 sampling steps, shift 1, CFG 3; SDE sampling on every step and 9 of the 10 steps trained (no "
-                        + "Fast window); no evaluation EMA (40 optimizer steps)"
-                : DEVIATIONS;
+        switch (method) {
+            case "flow-grpo-full":
+                return "10 sampling steps, shift 1, CFG 3; SDE sampling on every step and 9 of the 10 steps trained (no "
+                        + "Fast window); no evaluation EMA (40 optimizer steps)";
+            case "flow-grpo-shared":
+                return DEVIATIONS + "; a group's images share their initial noise and deterministic prefix (same_latent)";
+            default:
+                return DEVIATIONS;
+        }
     }
 
     private ShapesMethods() {}
@@ -72,6 +80,8 @@ public final class ShapesMethods {
                 return fast(FlowGrpo.defaults(grpo(0.0)));
             case "flow-grpo-full":
                 return FlowGrpo.defaults(grpo(0.0));
+            case "flow-grpo-shared":
+                return fast(FlowGrpo.defaults(grpo(0.0)), SdeWindow.random(2, 0, 5).withSharedPrefix());
             case "flow-grpo-kl":
                 return fast(FlowGrpo.defaults(grpo(0.04)));
             case "gardo":
@@ -104,8 +114,12 @@ public final class ShapesMethods {
      * (and training) only in a window of 2 steps.
      */
     private static Method fast(Method m) {
+        return fast(m, SdeWindow.random(2, 0, 5));
+    }
+
+    private static Method fast(Method m, SdeWindow window) {
         return m.withSampler(TrajectorySampler.builder().optSteps(m.sampler().schedule().steps())
                 .optShift(m.sampler().schedule().shift()).optGuidanceScale(m.sampler().guidanceScale())
-                .optStochasticStep(m.sampler().stochasticStep()).optWindow(SdeWindow.random(2, 0, 5)).build());
+                .optStochasticStep(m.sampler().stochasticStep()).optWindow(window).build());
     }
 }

@@ -66,6 +66,12 @@ class ShapesDemoTest {
         // Same images per step; log-prob terms per image: 2 window steps against 9 of 10 steps.
         assertEquals(4.5, terms[1] / terms[0], 1e-12, "terms per step " + terms[0] + " and " + terms[1]);
         assertTrue(ShapesMethods.deviations("flow-grpo-full").contains("no Fast window"));
+        // same_latent: only the shared ablation gives a group one initial noise and prefix
+        for (String m : List.of("flow-grpo", "flow-grpo-shared")) {
+            var window = ((io.diffrl4j.samplers.TrajectorySampler) ShapesMethods.named(m, null).sampler()).window();
+            assertEquals(m.equals("flow-grpo-shared"), window.sharesPrefix(), m + ": " + window);
+        }
+        assertTrue(ShapesMethods.deviations("flow-grpo-shared").endsWith("(same_latent)"));
     }
 
     @Test
