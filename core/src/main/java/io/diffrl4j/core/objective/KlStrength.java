@@ -16,11 +16,27 @@ public interface KlStrength {
 
     /** @param beta the coefficient @return a constant strength */
     static KlStrength constant(double beta) {
-        if (!(beta >= 0) || Double.isInfinite(beta)) {
-            throw new IllegalArgumentException("KL beta must be finite and >= 0, got " + beta);
+        return new Constant(beta);
+    }
+
+    /**
+     * A constant coefficient, readable for reports and tests.
+     *
+     * @param beta the coefficient, finite and {@code >= 0}
+     */
+    record Constant(double beta) implements KlStrength {
+        /** Validates beta. */
+        public Constant {
+            if (!(beta >= 0) || Double.isInfinite(beta)) {
+                throw new IllegalArgumentException("KL beta must be finite and >= 0, got " + beta);
+            }
         }
-        // In the advantages' current manager (the trainer's per-pass scope), not the step's.
-        return batch -> (batch.advantages() != null ? batch.advantages().getManager() : batch.manager())
-                .full(new ai.djl.ndarray.types.Shape(), (float) beta);
+
+        @Override
+        public NDArray coefficients(MicroBatch batch) {
+            // In the advantages' current manager (the trainer's per-pass scope), not the step's.
+            return (batch.advantages() != null ? batch.advantages().getManager() : batch.manager())
+                    .full(new ai.djl.ndarray.types.Shape(), (float) beta);
+        }
     }
 }

@@ -33,6 +33,11 @@ public class ReferenceKl implements Regularizer {
         return "kl";
     }
 
+    /** @return the KL coefficient */
+    public KlStrength strength() {
+        return strength;
+    }
+
     /**
      * @param batch the micro-batch
      * @param prediction the pass's prediction

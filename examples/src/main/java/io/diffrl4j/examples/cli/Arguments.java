@@ -176,6 +176,25 @@ public final class Arguments {
     }
 
     /**
+     * @param name an option with a number value
+     * @return the value, finite and {@code >= 0}
+     * @throws UsageException when it is missing, not a number, negative or not finite
+     */
+    public double nonNegative(String name) {
+        String v = required(name);
+        double x;
+        try {
+            x = Double.parseDouble(v.trim());
+        } catch (NumberFormatException e) {
+            throw bad(name, "must be a number");
+        }
+        if (!(x >= 0) || Double.isInfinite(x)) {
+            throw bad(name, "must be a number >= 0");
+        }
+        return x;
+    }
+
+    /**
      * @param name an option with a path value
      * @return the path resolved against {@link #cwd()}, or null when the option has no value
      * @throws UsageException when the value is not a path

@@ -155,7 +155,7 @@ public final class Sd35Finetune {
         boolean half = o.dtype().equals("fp16") || o.dtype().equals("auto") && device.isGpu();
         DataType dtype = half ? DataType.FLOAT16 : DataType.FLOAT32;
         try (ClipImageEmbedder embedder = o.embedder() == null ? null : ClipImageEmbedder.open(o.embedder())) {
-            Method method = Sd35Methods.named(o.method(), embedder, o.reward());
+            Method method = Sd35Methods.named(o.method(), embedder, o.reward(), o.klBeta());
             Sd35Plan plan = Sd35Plan.of(o, folder, prompts.size(), evalPrompts.size(), half, device.toString(),
                     method.snapshots().size());
             plan.lines().forEach(console::println);

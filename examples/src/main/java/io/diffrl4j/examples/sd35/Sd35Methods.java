@@ -25,15 +25,21 @@ public final class Sd35Methods {
      * @param name one of {@link Sd35Options#METHODS}
      * @param embedder image features for GARDO's diversity shaping, or null to switch it off
      * @param reward the reward spec trained on (DiffusionNFT's recipe depends on it)
+     * @param klBeta the KL coefficient of the method's KL regularizer, or null for the method's own
      * @return the method
      */
-    public static Method named(String name, ImageEmbedder embedder, String reward) {
+    public static Method named(String name, ImageEmbedder embedder, String reward, Double klBeta) {
         return switch (name) {
-            case "flow-grpo" -> FlowGrpo.defaults(FlowGrpo.Config.builder().optBeta(0).build());
-            case "flow-grpo-kl" -> FlowGrpo.defaults();
-            case "gardo" -> Gardo.onFlowGrpo(gardo(reward, embedder));
-            case "diffusion-nft" -> DiffusionNftRecipe.forReward(reward).method();
-            case "crd" -> Crd.defaults();
+            case "flow-grpo" -> FlowGrpo.defaults(FlowGrpo.Config.builder().optBeta(klBeta == null ? 0 : klBeta).build());
+            case "flow-grpo-kl" -> klBeta == null ? FlowGrpo.defaults()
+                    : FlowGrpo.defaults(FlowGrpo.Config.builder().optBeta(klBeta).build());
+            case "gardo" -> Gardo.onFlowGrpo(gardo(reward, embedder, klBeta));
+            case "diffusion-nft" -> {
+                DiffusionNftRecipe recipe = DiffusionNftRecipe.forReward(reward);
+                yield klBeta == null ? recipe.method()
+                        : io.diffrl4j.regularizers.nft.DiffusionNft.defaults(recipe.configBuilder().optKlBeta(klBeta).build());
+            }
+            case "crd" -> klBeta == null ? Crd.defaults() : Crd.defaults(Crd.Config.builder().optKlBeta(klBeta).build());
             default -> throw new IllegalArgumentException("unknown method '" + name + "'; choose one of " + Sd35Options.METHODS);
         };
     }
@@ -42,9 +48,11 @@ public final class Sd35Methods {
      * GARDO on Flow-GRPO with its KL beta per reward, as its configs ({@code config/gardo.py}): 0.04
      * for OCR, 0.07 otherwise (GenEval's).
      */
-    static GardoConfig gardo(String reward, ImageEmbedder embedder) {
+    static GardoConfig gardo(String reward, ImageEmbedder embedder, Double klBeta) {
         GardoConfig.Builder b = GardoConfig.forFlowGrpo();
-        if (reward != null && reward.toLowerCase(java.util.Locale.ROOT).contains("ocr")) {
+        if (klBeta != null) {
+            b.optKlBeta(klBeta);
+        } else if (reward != null && reward.toLowerCase(java.util.Locale.ROOT).contains("ocr")) {
             b.optKlBeta(0.04);
         }
         return embedder == null ? b.optDiversity(false).build() : b.optEmbedder(embedder).build();

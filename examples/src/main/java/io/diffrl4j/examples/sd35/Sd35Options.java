@@ -60,11 +60,13 @@ import java.util.Map;
  *     checkpoints) or a folder or file of diffusers' {@code pytorch_lora_weights.safetensors}; or
  *     null to start from a fresh LoRA (zero B, the base model)
  * @param dryRun print the plan and exit
+ * @param klBeta the KL coefficient (beta) of the method's KL regularizer, or null for the method's
+ *     own (flow-grpo 0, flow-grpo-kl 0.04, gardo 0.07, 0.04 for OCR, diffusion-nft 1e-4, crd 0.1)
  */
 public record Sd35Options(Path model, String method, String reward, String auxiliaryRewards, Path prompts, Path evalPromptFile, Path out, int epochs,
         int resolution, int promptsPerEpoch, int groupSize, int optimizerSteps, int imagesPerMicroBatch,
         int samplingPrompts, double learningRate, int loraRank, double loraAlpha, long seed, int evalPrompts, int evalImages,
-        int evalSteps, int evalEvery, int checkpointEvery, boolean resume, String dtype, Path embedder, Path initLora, boolean dryRun) {
+        int evalSteps, int evalEvery, int checkpointEvery, boolean resume, String dtype, Path embedder, Path initLora, boolean dryRun, Double klBeta) {
 
     /** The methods by the names users type. */
     public static final List<String> METHODS = List.of("gardo", "crd", "flow-grpo", "flow-grpo-kl", "diffusion-nft");
@@ -122,6 +124,9 @@ public record Sd35Options(Path model, String method, String reward, String auxil
         if (!(learningRate > 0) || Double.isInfinite(learningRate) || !(loraAlpha > 0) || Double.isInfinite(loraAlpha)) {
             throw new IllegalArgumentException("--lr and --lora-alpha must be positive, got " + learningRate + " and " + loraAlpha);
         }
+        if (klBeta != null && (!(klBeta >= 0) || Double.isInfinite(klBeta))) {
+            throw new IllegalArgumentException("--kl-beta must be finite and >= 0, got " + klBeta);
+        }
         if (!List.of("auto", "fp16", "fp32").contains(dtype)) {
             throw new IllegalArgumentException("--dtype is auto, fp16 or fp32, not " + dtype);
         }
@@ -150,6 +155,9 @@ public record Sd35Options(Path model, String method, String reward, String auxil
                         Option.value("images-per-micro-batch", "N", "images per forward/backward pass (bounds memory)", "8"),
                         Option.value("sampling-prompts", "N", "prompts sampled together, their images in one batch", "1"),
                         Option.value("lr", "LR", "AdamW's learning rate on the LoRA", "3e-4"),
+                        Option.value("kl-beta", "B", "the KL coefficient (beta) of the method's KL to its reference, >= 0 "
+                                + "(0: no KL)", "the method's own: flow-grpo 0, flow-grpo-kl 0.04, gardo 0.07 (0.04 for OCR), "
+                                + "diffusion-nft 1e-4, crd 0.1"),
                         Option.value("lora-rank", "R", "LoRA rank", "32"),
                         Option.value("lora-alpha", "A", "LoRA alpha (the scale is alpha / rank)", "64"),
                         Option.value("seed", "S", "the run's seed", "42"),
@@ -244,7 +252,8 @@ public record Sd35Options(Path model, String method, String reward, String auxil
                 s.integer("sampling-prompts", 1), s.positive("lr"), s.integer("lora-rank", 1), s.positive("lora-alpha"),
                 s.wholeNumber("seed"), s.integer("eval-prompts", 1), s.integer("eval-images", 1),
                 s.integer("eval-steps", 1), s.integer("eval-every", 1), s.integer("checkpoint-every", 1),
-                s.flag("resume"), dtype, s.path("embedder"), s.path("init-lora"), s.flag("dry-run")));
+                s.flag("resume"), dtype, s.path("embedder"), s.path("init-lora"), s.flag("dry-run"),
+                s.specified("kl-beta") ? s.nonNegative("kl-beta") : null));
     }
 
     /**
@@ -336,6 +345,9 @@ public record Sd35Options(Path model, String method, String reward, String auxil
         n.put("embedder", embedder == null ? null : embedder.toString());
         n.put("init-lora", initLora == null ? null : initLora.toString());
         n.put("dry-run", dryRun);
+        if (klBeta != null) {
+            n.put("kl-beta", klBeta); // only when given, so the configs of earlier runs read the same
+        }
         return n;
     }
 

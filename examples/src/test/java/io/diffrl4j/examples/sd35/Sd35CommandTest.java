@@ -63,6 +63,18 @@ class Sd35CommandTest {
     }
 
     @Test
+    void klBetaIsTheMethodsOwnUnlessGiven() throws Exception {
+        String[] grpo = {"--model", "sd", "--prompts", "p.txt", "--method", "flow-grpo-kl", "--reward", "pickscore=dir"};
+        Sd35Options own = Sd35Options.parse(grpo, cwd);
+        assertEquals(null, own.klBeta());
+        assertTrue(!own.toJson().has("kl-beta"), "configs without it read as before");
+        Sd35Options given = Sd35Options.parse(with(grpo, "--kl-beta", "0.01"), cwd);
+        assertEquals(0.01, given.klBeta());
+        assertEquals(0.01, given.toJson().get("kl-beta").asDouble());
+        finetune(with(grpo, "--kl-beta", "-1")).assertUsageError("bin/sd35-finetune", "--kl-beta -1: must be a number >= 0");
+    }
+
+    @Test
     void theDefaultsMakeARunnableGardoRun() throws Exception {
         Sd35Options o = Sd35Options.parse(new String[] {"--model", "sd", "--prompts", "ocr/train.txt"}, cwd);
         assertEquals("gardo", o.method());
