@@ -31,9 +31,10 @@ public final class ShapesMethods {
      * every step and 9 of the 10 steps trained (4.5 times the log-prob terms of the window, about twice the time);
      * {@code flow-grpo-shared} is Flow-GRPO-Fast with a group's images sharing their initial noise and deterministic
      * prefix (the reference's {@code same_latent = True}), so that the reward differences within a group come from the
-     * trained SDE steps alone.
+     * trained SDE steps alone; {@code gardo-b04} is GARDO at Flow-GRPO-KL's KL beta 0.04 instead of its own
+     * GenEval default 0.07, so that the two differ only in GARDO's parts.
      */
-    public static final List<String> ABLATIONS = List.of("gardo-std", "flow-grpo-full", "flow-grpo-shared");
+    public static final List<String> ABLATIONS = List.of("gardo-std", "flow-grpo-full", "flow-grpo-shared", "gardo-b04");
 
     /**
      * @param name a method name
@@ -86,6 +87,9 @@ public final class ShapesMethods {
                 return fast(FlowGrpo.defaults(grpo(0.04)));
             case "gardo":
                 return fast(Gardo.onFlowGrpo(grpo(0.04), GardoConfig.forFlowGrpo().optEmbedder(embedder).build()));
+            case "gardo-b04":
+                return fast(Gardo.onFlowGrpo(grpo(0.04), GardoConfig.forFlowGrpo().optEmbedder(embedder).optKlBeta(0.04)
+                        .build()));
             case "gardo-std":
                 return fast(Gardo.onFlowGrpo(grpo(0.04), GardoConfig.forFlowGrpo().optEmbedder(embedder)
                         .optAdvantageBatchStd(true).build()));

@@ -72,6 +72,13 @@ class ShapesDemoTest {
             assertEquals(m.equals("flow-grpo-shared"), window.sharesPrefix(), m + ": " + window);
         }
         assertTrue(ShapesMethods.deviations("flow-grpo-shared").endsWith("(same_latent)"));
+        // GARDO keeps its GenEval beta 0.07; the ablation matches Flow-GRPO-KL's 0.04
+        for (String m : List.of("gardo", "gardo-b04", "flow-grpo-kl")) {
+            var kl = (io.diffrl4j.core.objective.ReferenceKl) ShapesMethods.named(m,
+                    io.diffrl4j.rewards.embed.RandomProjectionEmbedder.builder().build()).regularizers().get(0);
+            assertEquals(m.equals("gardo") ? 0.07 : 0.04,
+                    ((io.diffrl4j.core.objective.KlStrength.Constant) kl.strength()).beta(), m);
+        }
     }
 
     @Test
