@@ -44,7 +44,17 @@ public final class WeightedRewardSum implements CompositeReward {
         return parts;
     }
 
-    /** @return each part's name and weight, in order */
+    /**
+     * The same weights as an advantage sum (MixGRPO, Flow-Factory), so one config serves both
+     * mixing modes: each part normalised in its group, then the advantages summed with weights.
+     *
+     * @return the estimator
+     */
+    public io.diffrl4j.core.advantage.WeightedAdvantageSum advantages() {
+        return new io.diffrl4j.core.advantage.WeightedAdvantageSum(weights());
+    }
+
+    /** @return part name to weight, in order */
     public Map<String, Double> weights() {
         Map<String, Double> out = new LinkedHashMap<>();
         for (int k = 0; k < parts.size(); k++) {

@@ -23,6 +23,9 @@ class WeightedRewardSumTest {
         assertEquals("weighted_sum", sum.name());
         assertEquals(Map.of("ocr", 1.0, "pickscore", 0.5), sum.weights());
         assertEquals(List.of("ocr", "pickscore"), sum.parts().stream().map(RewardFunction::name).toList());
+        // one config, both mixing modes: the advantage sum takes the same names, weights and order
+        assertEquals(List.of("ocr", "pickscore"), List.copyOf(sum.advantages().weights().keySet()));
+        assertEquals(sum.weights(), sum.advantages().weights());
     }
 
     @Test

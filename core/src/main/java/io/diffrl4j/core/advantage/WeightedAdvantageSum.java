@@ -1,7 +1,5 @@
-package io.diffrl4j.rewards.mix;
+package io.diffrl4j.core.advantage;
 
-import io.diffrl4j.core.advantage.AdvantageEstimator;
-import io.diffrl4j.core.advantage.GroupRelativeAdvantage;
 import io.diffrl4j.core.reward.RewardBatch;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -11,8 +9,9 @@ import java.util.Map;
  * group-relative advantage on its own ({@code (r - mean_group r) / (std_group r + 1e-4)}, clipped
  * to [-clip, clip]), then {@code A_i = sum_k w_k A_k,i}. A reward with a large scale thus cannot
  * drown the others, which a weighted sum of raw scores allows. The rewards are read by name from
- * the {@link RewardBatch}, so each must be scored by the trainer: the parts of a {@link
- * WeightedRewardSum} proxy, or the proxy and auxiliary rewards. Immutable and thread-safe.
+ * the {@link RewardBatch}, so each must be scored by the trainer: the parts of a weighted-sum
+ * proxy ({@code WeightedRewardSum.advantages()} in the rewards module builds this estimator from
+ * its weights), or the proxy and auxiliary rewards. Immutable and thread-safe.
  */
 public final class WeightedAdvantageSum implements AdvantageEstimator {
     private final Map<String, Double> weights;
@@ -42,16 +41,6 @@ public final class WeightedAdvantageSum implements AdvantageEstimator {
         });
         this.weights = new LinkedHashMap<>(weights);
         this.perReward = perReward;
-    }
-
-    /**
-     * The same weights as a weighted-sum proxy, so one config serves both mixing modes.
-     *
-     * @param sum the proxy whose parts and weights to use
-     * @return the estimator
-     */
-    public static WeightedAdvantageSum of(WeightedRewardSum sum) {
-        return new WeightedAdvantageSum(sum.weights());
     }
 
     /** @return reward name to weight, in order */

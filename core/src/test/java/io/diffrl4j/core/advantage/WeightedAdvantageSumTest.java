@@ -1,13 +1,11 @@
-package io.diffrl4j.rewards.mix;
+package io.diffrl4j.core.advantage;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.diffrl4j.core.advantage.GroupRelativeAdvantage;
 import io.diffrl4j.core.reward.Prompt;
 import io.diffrl4j.core.reward.RewardBatch;
-import io.diffrl4j.core.testing.TestRewards;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,9 +42,10 @@ class WeightedAdvantageSumTest {
         // the contrast the advantage sum avoids (there it is half of group 1's).
         double[] raw = new GroupRelativeAdvantage(false, 5).estimate(table());
         assertEquals(raw[1], raw[3], 1e-3);
-        double[] mixed = WeightedAdvantageSum.of(WeightedRewardSum.builder()
-                .add(TestRewards.fixed("ocr"), 1.0).add(TestRewards.fixed("pickscore"), 0.5).build())
-                .estimate(table());
+        Map<String, Double> weights = new LinkedHashMap<>();
+        weights.put("ocr", 1.0);
+        weights.put("pickscore", 0.5);
+        double[] mixed = new WeightedAdvantageSum(weights).estimate(table());
         assertEquals(3.0, mixed[1] / mixed[3], 1e-3);
     }
 
