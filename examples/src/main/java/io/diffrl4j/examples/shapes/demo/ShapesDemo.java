@@ -283,6 +283,27 @@ public final class ShapesDemo {
                     OutputFolder.RESUME, OutputFolder.OVERWRITE),
             "rewards for --reward (SPECS = name[=argument][*weight],...):\n" + ExampleRewards.registry().usage());
 
+    /** Options of either command that take no value. */
+    private static final java.util.Set<String> FLAGS = java.util.Set.of("--resume", "--overwrite", "--help", "-h", "--verbose");
+
+    /**
+     * A METHOD typed after options ({@code bin/demo --epochs 5 gardo}) means the same as typed
+     * first; a method name that is an option's value ({@code --out gardo}) stays where it is.
+     *
+     * @param args the command line
+     * @return the command line with a positional METHOD moved to the front
+     */
+    static String[] methodFirst(String[] args) {
+        for (int i = 1; i < args.length; i++) {
+            if (ShapesMethods.isKnown(args[i]) && (!args[i - 1].startsWith("-") || FLAGS.contains(args[i - 1]))) {
+                List<String> out = new java.util.ArrayList<>(List.of(args));
+                out.add(0, out.remove(i));
+                return out.toArray(String[]::new);
+            }
+        }
+        return args;
+    }
+
     /** @param args see {@code bin/demo --help} */
     public static void main(String[] args) {
         System.exit(run(args, System.out, System.err, Path.of("").toAbsolutePath()));
@@ -299,7 +320,8 @@ public final class ShapesDemo {
      * @return the exit status: 0 done (or help), 1 a failure, 2 a usage error
      */
     public static int run(String[] args, PrintStream out, PrintStream err, Path cwd) {
-        // bin/demo alone (or with options only) is the main job; a METHOD first runs that method alone.
+        // bin/demo alone (or with options only) is the main job; a METHOD runs that method alone.
+        args = methodFirst(args);
         if (args.length == 0 || args[0].startsWith("-")) {
             return ShapesMainJob.run(args, out, err, cwd);
         }

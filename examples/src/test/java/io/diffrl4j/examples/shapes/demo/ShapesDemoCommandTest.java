@@ -55,6 +55,17 @@ class ShapesDemoCommandTest {
     }
 
     @Test
+    void aMethodTypedAfterOptionsIsTheMethod() {
+        assertEquals(List.of("gardo", "--epochs", "5"), List.of(ShapesDemo.methodFirst(new String[] {"--epochs", "5", "gardo"})));
+        assertEquals(List.of("crd", "--resume", "--seed", "2"),
+                List.of(ShapesDemo.methodFirst(new String[] {"--resume", "crd", "--seed", "2"})));
+        assertEquals(List.of("--out", "gardo"), List.of(ShapesDemo.methodFirst(new String[] {"--out", "gardo"})), "a value stays");
+        assertEquals(List.of("--methods", "gardo,crd"), List.of(ShapesDemo.methodFirst(new String[] {"--methods", "gardo,crd"})));
+        assertEquals(List.of("flow-grpo", "--epochs", "2"), List.of(ShapesDemo.methodFirst(new String[] {"flow-grpo", "--epochs", "2"})));
+        demo("--epochs", "0", "gardo").assertUsageError("bin/demo", "--epochs 0: must be >= 1");
+    }
+
+    @Test
     void relativePathsAreTheCallersAndDefaultsFollowMethodAndTask() {
         ShapesDemo.Options o = ShapesDemo.parse(new String[] {"crd", "--epochs", "3", "--out", "my/run"}, cwd);
         assertEquals(cwd.resolve("my/run"), o.out());
