@@ -94,9 +94,11 @@ public final class ShapesDemo {
      *     {@code geneval=http://127.0.0.1:18085}) instead of the task's, or null for the task's;
      *     the checker stays the gold either way
      * @param learningRate AdamW's learning rate on the LoRA
+     * @param trainPrompts how many of the training prompts (the first ones) epochs draw from; 0 for all
+     *     96 (a small pool makes every epoch revisit the same prompts: a test of whether RL can fit them)
      */
     public record Options(String method, ShapesTask task, int epochs, long seed, Path out, int evalEvery, int prompts, int groupSize,
-            int evalPrompts, int evalImages, String reward, double learningRate) {
+            int evalPrompts, int evalImages, String reward, double learningRate, int trainPrompts) {
         /** Validates the numbers. */
         public Options {
             if (!ShapesMethods.isKnown(method)) {
@@ -111,6 +113,11 @@ public final class ShapesDemo {
                         + "groupSize >= 2, evalPrompts >= 1, evalImages >= 2; got epochs=" + epochs + ", evalEvery="
                         + evalEvery + ", prompts=" + prompts + ", groupSize=" + groupSize + ", evalPrompts=" + evalPrompts
                         + ", evalImages=" + evalImages);
+            }
+            int pool = PromptGrammar.trainingPrompts().size();
+            if (trainPrompts < 0 || trainPrompts > pool || trainPrompts > 0 && trainPrompts < prompts) {
+                throw new IllegalArgumentException("trainPrompts must be 0 (all " + pool + ") or in [prompts per epoch " + prompts
+                        + ", " + pool + "], got " + trainPrompts);
             }
             if (!(learningRate > 0) || !Double.isFinite(learningRate)) {
                 throw new IllegalArgumentException("the learning rate must be positive and finite, got " + learningRate);
@@ -135,6 +142,12 @@ public final class ShapesDemo {
                 return task.proxy(owner);
             }
             return ExampleRewards.registry().create(reward);
+        }
+
+        /** @return the prompts epochs draw from: the first {@link #trainPrompts()} training prompts, or all */
+        public List<Prompt> trainingPrompts() {
+            List<Prompt> all = PromptGrammar.trainingPrompts();
+            return trainPrompts == 0 ? all : all.subList(0, trainPrompts);
         }
 
         /** @return what the proxy reward is, for figures and summaries */
@@ -163,7 +176,7 @@ public final class ShapesDemo {
         public Builder toBuilder() {
             return new Builder(method).optTask(task).optEpochs(epochs).optSeed(seed).optOut(out).optEvalEvery(evalEvery)
                     .optBatch(prompts, groupSize).optEvaluation(evalPrompts, evalImages).optReward(reward)
-                    .optLearningRate(learningRate);
+                    .optLearningRate(learningRate).optTrainPrompts(trainPrompts);
         }
 
         /** @return a copy with another output folder */
@@ -185,6 +198,7 @@ public final class ShapesDemo {
             private int evalImages = EVAL_IMAGES;
             private String reward;
             private double learningRate = DEFAULT_LEARNING_RATE;
+            private int trainPrompts;
 
             private Builder(String method) {
                 this.method = method;
@@ -250,10 +264,16 @@ public final class ShapesDemo {
                 return this;
             }
 
+            /** @param v draw epochs from the first v training prompts only; 0 for all (default) @return this */
+            public Builder optTrainPrompts(int v) {
+                trainPrompts = v;
+                return this;
+            }
+
             /** @return the options @throws IllegalArgumentException naming what is wrong */
             public Options build() {
                 return new Options(method, task, epochs, seed, out == null ? defaultOut(method, task) : out, evalEvery,
-                        prompts, groupSize, evalPrompts, evalImages, reward, learningRate);
+                        prompts, groupSize, evalPrompts, evalImages, reward, learningRate, trainPrompts);
             }
         }
 
@@ -278,6 +298,8 @@ public final class ShapesDemo {
                     Option.value("prompts", "N", "training prompts per epoch, an even number (2 optimizer steps per epoch)",
                             "8"),
                     Option.value("group-size", "G", "images sampled per prompt (GRPO's group)", "8"),
+                    Option.value("train-prompts", "N", "draw epochs from the first N training prompts only (a small pool "
+                            + "revisits the same prompts every epoch); 0 for all", "0"),
                     Option.value("lr", "LR", "AdamW's learning rate on the LoRA", String.valueOf(DEFAULT_LEARNING_RATE)),
                     Option.value("out", "DIR", "the output folder", "runs/shapes-METHOD, or runs/shapes-reward-model-METHOD"),
                     OutputFolder.RESUME, OutputFolder.OVERWRITE),
@@ -383,8 +405,9 @@ public final class ShapesDemo {
             throw a.bad("prompts", "must be even (two prompts per sampling batch)");
         }
         int groupSize = a.given("group-size") ? a.integer("group-size", 2) : d.groupSize();
+        int trainPrompts = a.given("train-prompts") ? a.integer("train-prompts", 0) : 0;
         return Arguments.checked(() -> Options.builder(method).optTask(task).optEpochs(epochs).optSeed(seed).optOut(out)
-                .optBatch(prompts, groupSize).optReward(reward).optLearningRate(lr).build());
+                .optBatch(prompts, groupSize).optReward(reward).optLearningRate(lr).optTrainPrompts(trainPrompts).build());
     }
 
     /**
@@ -470,7 +493,7 @@ public final class ShapesDemo {
                     }
                 };
                 Trainer.Builder builder = Trainer.builder(model.transformer(), method).optConfig(config)
-                        .setPrompts(PromptGrammar.trainingPrompts()).setTextEncoder(model.textEncoder())
+                        .setPrompts(o.trainingPrompts()).setTextEncoder(model.textEncoder())
                         .optDecoder(ShapesModel.decoder()).setSampleShape(ShapesModel.sampleShape())
                         .setReward(proxy);
                 o.task().auxiliaries().forEach(builder::addAuxiliaryReward);
@@ -583,6 +606,9 @@ public final class ShapesDemo {
         n.put("epochs", o.epochs());
         n.put("seed", o.seed());
         n.put("deviations_from_paper_defaults", ShapesMethods.deviations(o.method()));
+        if (o.trainPrompts() > 0) {
+            n.put("train_prompts", o.trainPrompts()); // only when limited, so configs of earlier runs read the same
+        }
         n.set("trainer", config.toJson());
         n.set("model", ShapesModel.config().toJson());
         return n;

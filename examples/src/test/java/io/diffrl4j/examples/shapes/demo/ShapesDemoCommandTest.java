@@ -51,6 +51,8 @@ class ShapesDemoCommandTest {
         demo("gardo", "--seed").assertUsageError("bin/demo", "--seed needs a value (S)");
         demo("gardo", "--prompts", "3").assertUsageError("bin/demo", "--prompts 3: must be even (two prompts per sampling batch)");
         demo("gardo", "--group-size", "1").assertUsageError("bin/demo", "--group-size 1: must be >= 2");
+        demo("gardo", "--train-prompts", "4").assertUsageError("bin/demo",
+                "trainPrompts must be 0 (all 96) or in [prompts per epoch 8, 96], got 4");
         assertEquals(List.of(), CommandResult.contents(cwd), "nothing is created before the arguments are good");
     }
 
@@ -74,6 +76,9 @@ class ShapesDemoCommandTest {
         assertEquals(2e-3, o.learningRate(), 0.0);
         assertEquals(8, o.prompts());
         assertEquals(8, o.groupSize());
+        assertEquals(96, o.trainingPrompts().size());
+        ShapesDemo.Options few = ShapesDemo.parse(new String[] {"flow-grpo", "--train-prompts", "8"}, cwd);
+        assertEquals(io.diffrl4j.examples.shapes.PromptGrammar.trainingPrompts().subList(0, 8), few.trainingPrompts());
         ShapesDemo.Options big = ShapesDemo.parse(new String[] {"flow-grpo", "--prompts", "32", "--group-size", "16"}, cwd);
         assertEquals(32, big.prompts());
         assertEquals(16, big.groupSize());
