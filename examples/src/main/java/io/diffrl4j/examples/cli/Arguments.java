@@ -162,13 +162,7 @@ public final class Arguments {
      * @throws UsageException when it is missing, not a number, not positive or not finite
      */
     public double positive(String name) {
-        String v = required(name);
-        double x;
-        try {
-            x = Double.parseDouble(v.trim());
-        } catch (NumberFormatException e) {
-            throw bad(name, "must be a number");
-        }
+        double x = number(name);
         if (!(x > 0) || Double.isInfinite(x)) {
             throw bad(name, "must be a positive number");
         }
@@ -181,17 +175,20 @@ public final class Arguments {
      * @throws UsageException when it is missing, not a number, negative or not finite
      */
     public double nonNegative(String name) {
-        String v = required(name);
-        double x;
-        try {
-            x = Double.parseDouble(v.trim());
-        } catch (NumberFormatException e) {
-            throw bad(name, "must be a number");
-        }
+        double x = number(name);
         if (!(x >= 0) || Double.isInfinite(x)) {
             throw bad(name, "must be a number >= 0");
         }
         return x;
+    }
+
+    private double number(String name) {
+        String v = required(name);
+        try {
+            return Double.parseDouble(v.trim());
+        } catch (NumberFormatException e) {
+            throw bad(name, "must be a number");
+        }
     }
 
     /**
