@@ -42,14 +42,14 @@ import io.diffrl4j.core.sampling.StepResult;
  * per recorded step. Immutable.
  */
 public final class ReferenceKlSampler implements Sampler {
-    private final TrajectorySampler sampler;
+    private final Sampler sampler;
     private final String referenceSet;
 
     /**
      * @param sampler the sampler that draws the rollouts
      * @param referenceSet the reference's adapter set; null for the base model
      */
-    public ReferenceKlSampler(TrajectorySampler sampler, String referenceSet) {
+    public ReferenceKlSampler(Sampler sampler, String referenceSet) {
         if (sampler == null) {
             throw new IllegalArgumentException("a sampler is needed");
         }
@@ -58,8 +58,14 @@ public final class ReferenceKlSampler implements Sampler {
     }
 
     /** @return the wrapped sampler (its schedule and steps) */
-    public TrajectorySampler sampler() {
+    public Sampler sampler() {
         return sampler;
+    }
+
+    /** @return the replacement, still recording the KL to this sampler's reference */
+    @Override
+    public Sampler replacedBy(Sampler replacement) {
+        return new ReferenceKlSampler(replacement, referenceSet);
     }
 
     /** @return the reference's adapter set, null for the base model */

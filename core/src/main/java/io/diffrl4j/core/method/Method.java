@@ -78,9 +78,13 @@ public record Method(
         return io.diffrl4j.core.schedule.PolicyEma.evaluationSet(this);
     }
 
-    /** @param s a sampler @return this method drawing rollouts with {@code s} */
+    /**
+     * @param s a sampler
+     * @return this method drawing rollouts with {@code s}, wrapped as the current sampler wraps its
+     *     own ({@link Sampler#replacedBy}: a KL-recording sampler keeps recording)
+     */
     public Method withSampler(Sampler s) {
-        return new Method(name, s, samplingSet, advantages, objective, regularizers, schedules);
+        return new Method(name, sampler.replacedBy(s), samplingSet, advantages, objective, regularizers, schedules);
     }
 
     /** @param a an estimator @return this method with another advantage estimator */

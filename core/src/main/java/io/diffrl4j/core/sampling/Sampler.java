@@ -36,6 +36,19 @@ public interface Sampler {
         return java.util.List.of();
     }
 
+    /**
+     * What {@link io.diffrl4j.core.method.Method#withSampler} puts in this sampler's place: by
+     * default the replacement itself; a sampler that adds something around the one drawing the
+     * rollouts (a recording of the KL to a reference, say) wraps the replacement the same way, so
+     * that replacing a method's sampler never silently drops what the method's objective reads.
+     *
+     * @param replacement the new sampler
+     * @return the sampler the method uses from now on
+     */
+    default Sampler replacedBy(Sampler replacement) {
+        return replacement;
+    }
+
     /** @return the guidance scale the sampler applies (objectives that re-evaluate steps use the same) */
     double guidanceScale();
 

@@ -3,6 +3,7 @@ package io.diffrl4j.regularizers.flowgrpo;
 import static io.diffrl4j.regularizers.flowgrpo.ToyTraining.B;
 import static io.diffrl4j.regularizers.flowgrpo.ToyTraining.GROUP;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -185,6 +186,13 @@ class KlInRewardTest {
         ReferenceKlSampler s = (ReferenceKlSampler) on.sampler();
         assertSame(null, s.referenceSet());
         assertEquals(0.1, ((FlowGrpoObjective) on.objective()).klReward(), 0);
+        // Replacing the sampler (Flow-GRPO-Fast, say) keeps the KL recording the objective reads.
+        TrajectorySampler fast = TrajectorySampler.builder().optSteps(10).optShift(3.0).optGuidanceScale(4.5)
+                .optWindow(io.diffrl4j.samplers.SdeWindow.random(2, 0, 5)).build();
+        ReferenceKlSampler kept = assertInstanceOf(ReferenceKlSampler.class, on.withSampler(fast).sampler());
+        assertSame(fast, kept.sampler());
+        assertSame(null, kept.referenceSet());
+        assertSame(fast, off.withSampler(fast).sampler(), "a plain sampler is replaced as given");
         assertThrows(IllegalArgumentException.class, () -> FlowGrpo.Config.builder().optKlReward(-1).build());
         assertThrows(IllegalArgumentException.class, () -> FlowGrpo.Config.builder().optKlReward(Double.NaN).build());
     }
