@@ -85,6 +85,15 @@ class CheckpointIntegrityTest {
         Files.write(file, b);
     }
 
+    /** Writes {@code value} over the last float32 of a safetensors file's data; returns the file's old bytes. */
+    private static byte[] overwriteLastFloat(Path file, float value) throws IOException {
+        byte[] clean = Files.readAllBytes(file);
+        byte[] b = clean.clone();
+        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putFloat(b.length - 4, value);
+        Files.write(file, b);
+        return clean;
+    }
+
     /** Rewrites the manifest from the files as they are now (SHA-256 computed here, independently). */
     private static void reseal(Path ckpt) throws Exception {
         List<Path> files;
@@ -149,17 +158,12 @@ class CheckpointIntegrityTest {
     void nonFiniteOptimizerStateOrAdaptersAreRefusedEvenWithAValidManifest(@TempDir Path dir) throws Exception {
         Path ckpt = saveOneEpoch(dir);
         Path optimizer = ckpt.resolve("optimizer.safetensors");
-        byte[] clean = Files.readAllBytes(optimizer);
-        byte[] b = clean.clone();
-        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putFloat(b.length - 4, Float.NaN); // last moment value
-        Files.write(optimizer, b);
+        byte[] clean = overwriteLastFloat(optimizer, Float.NaN); // the last moment value
         reseal(ckpt);
         refused(dir, IOException.class, optimizer + " holds infinite or NaN values in");
         Files.write(optimizer, clean);
         Path adapter = ckpt.resolve("adapters/old/adapter_model.safetensors");
-        byte[] a = Files.readAllBytes(adapter);
-        ByteBuffer.wrap(a).order(ByteOrder.LITTLE_ENDIAN).putFloat(a.length - 4, Float.POSITIVE_INFINITY);
-        Files.write(adapter, a);
+        overwriteLastFloat(adapter, Float.POSITIVE_INFINITY);
         reseal(ckpt);
         refused(dir, IOException.class, adapter + " holds infinite or NaN values");
     }

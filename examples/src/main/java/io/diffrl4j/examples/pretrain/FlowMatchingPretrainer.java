@@ -25,8 +25,9 @@ import java.util.function.Consumer;
  * exponential moving average of the weights, which the model then keeps (the usual diffusion
  * recipe). The learning rate is constant, so that a run stopped at step n equals a run of n steps,
  * unless {@link Config#warmupSteps()} or {@link Config#cosineDecay()} ask for the usual linear
- * warm-up and cosine decay to zero at the last step (which lower the final loss of a run whose
- * length is fixed in advance).
+ * warm-up and a half cosine that reaches zero just after the last step ({@link Config#schedule()},
+ * the trainer's {@code LearningRateSchedule}; they lower the final loss of a run whose length is
+ * fixed in advance).
  */
 public final class FlowMatchingPretrainer {
     /**
