@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.diffrl4j.core.adapter.AdapterRoles;
+import io.diffrl4j.core.flow.RolloutNoiseLevels;
 import io.diffrl4j.core.flow.SeededNoise;
 import io.diffrl4j.core.method.Method;
 import io.diffrl4j.core.model.Conditioning;
@@ -17,6 +18,7 @@ import io.diffrl4j.core.train.Trainer;
 import io.diffrl4j.core.train.TrainerConfig;
 import io.diffrl4j.regularizers.flowgrpo.FlowGrpo;
 import io.diffrl4j.regularizers.nft.DiffusionNft;
+import io.diffrl4j.regularizers.nft.DiffusionNftObjective;
 import io.diffrl4j.samplers.EulerStep;
 import io.diffrl4j.samplers.SdeWindow;
 import io.diffrl4j.samplers.TrajectorySampler;
@@ -80,7 +82,7 @@ class BaselinesLearnTest {
 
     @Test
     void flowGrpoRaisesTheRewardAndMovesAwayFromTheReference() throws Exception {
-        Method grpo = FlowGrpo.defaults(FlowGrpo.Config.builder().optGuidanceScale(1.0).optShift(1.0).optSteps(10).build());
+        Method grpo = FlowGrpo.method(FlowGrpo.sampler().optGuidanceScale(1.0).optShift(1.0).optSteps(10).build(), FlowGrpo.BETA);
         TrainerConfig config = TrainerConfig.builder().optPromptsPerEpoch(16).optGroupSize(8).optPromptsPerSamplingBatch(4)
                 .optGroupsPerMicroBatch(4).optOptimizerStepsPerEpoch(1).optLearningRate(2e-2).optSeed(3).build();
         double[][] result = run(grpo, config);
@@ -90,7 +92,11 @@ class BaselinesLearnTest {
 
     @Test
     void diffusionNftRaisesTheRewardAndMovesAwayFromTheReference() throws Exception {
-        Method nft = DiffusionNft.defaults(DiffusionNft.Config.builder().optShift(1.0).optSteps(10).build());
+        // The recipe's levels are of its 10-step rollouts at shift 3: these are the toy's, at shift 1.
+        Method nft = DiffusionNft.method()
+                .withSampler(DiffusionNft.sampler().optShift(1.0).optSteps(10).build())
+                .withObjective(new DiffusionNftObjective(DiffusionNftObjective.DEFAULT_BETA, new RolloutNoiseLevels(10, 1.0, 0.99),
+                        AdapterRoles.OLD));
         TrainerConfig config = TrainerConfig.builder().optPromptsPerEpoch(8).optGroupSize(8).optPromptsPerSamplingBatch(4)
                 .optGroupsPerMicroBatch(4).optOptimizerStepsPerEpoch(2).optLearningRate(1e-2).optSeed(3).build();
         assertLearns("DiffusionNFT", run(nft, config), 0.2); // measured: -1.871 -> -1.347

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.diffrl4j.core.adapter.AdapterRoles;
 import io.diffrl4j.core.flow.SeededNoise;
+import io.diffrl4j.core.flow.StratifiedRolloutNoiseLevels;
 import io.diffrl4j.core.method.Method;
 import io.diffrl4j.core.model.Conditioning;
 import io.diffrl4j.core.reward.ImageBatch;
@@ -16,7 +17,9 @@ import io.diffrl4j.core.train.EpochReport;
 import io.diffrl4j.core.train.Trainer;
 import io.diffrl4j.core.train.TrainerConfig;
 import io.diffrl4j.regularizers.crd.CenteringScope;
+import io.diffrl4j.regularizers.crd.CfgAnchoredKl;
 import io.diffrl4j.regularizers.crd.Crd;
+import io.diffrl4j.regularizers.crd.CrdObjective;
 import io.diffrl4j.regularizers.crd.ImplicitRewardForm;
 import io.diffrl4j.regularizers.crd.KlStrengthMode;
 import io.diffrl4j.regularizers.crd.MatchingLoss;
@@ -74,10 +77,25 @@ class CrdLearnTest {
                 .optGroupsPerMicroBatch(4).optOptimizerStepsPerEpoch(2).optLearningRate(1e-2).optSeed(3).build();
     }
 
+    /**
+     * @return the objective against "old" with the paper's beta and these settings, on the port's
+     *     stratified levels of the toy's 10-step shift-1 rollouts
+     */
+    private static CrdObjective objective(ImplicitRewardForm form, CenteringScope scope, MatchingLoss loss) {
+        return new CrdObjective(CrdObjective.DEFAULT_BETA, form, scope, loss, new StratifiedRolloutNoiseLevels(
+                StratifiedRolloutNoiseLevels.PORT_PASSES, 10, 1.0, StratifiedRolloutNoiseLevels.PORT_RANGE), AdapterRoles.OLD);
+    }
+
+    /** @return {@code crd} with only the rollout schedule set for a 2-D toy (10 steps, shift 1), and its training levels */
+    private static Method toy(Method crd) {
+        return crd.withSampler(Crd.sampler().optShift(1.0).optSteps(10).build())
+                .withObjective(objective(ImplicitRewardForm.ADAPTIVE, CenteringScope.PROMPT, MatchingLoss.MSE));
+    }
+
     @Test
     void crdRaisesTheRewardWithTheAnchoredKl() throws Exception {
         // The paper's method; only the rollout schedule is set for a 2-D toy (shift 1).
-        Method crd = Crd.defaults(Crd.Config.builder().optShift(1.0).optSteps(10).build());
+        Method crd = toy(Crd.method());
         assertEquals(AdapterRoles.SAMPLER, crd.samplingSet());
         Run run = run(crd, config());
         double[] r = run.rewards();
@@ -104,15 +122,19 @@ class CrdLearnTest {
 
     @Test
     void everyAlternativeStillLearnsWhenSwitchedAlone() throws Exception {
-        Map<String, Crd.Config.Builder> variants = new LinkedHashMap<>();
-        variants.put("BCE loss", Crd.Config.builder().optLoss(MatchingLoss.BCE));
-        variants.put("micro-batch centring", Crd.Config.builder().optCentering(CenteringScope.MICRO_BATCH));
-        variants.put("plain implicit reward", Crd.Config.builder().optImplicitReward(ImplicitRewardForm.PLAIN));
-        variants.put("per-batch KL strength", Crd.Config.builder().optKlStrength(KlStrengthMode.PER_BATCH));
-        variants.put("KL off", Crd.Config.builder().optKlBeta(0));
-        variants.put("on-policy sampler", Crd.Config.builder().optSamplerMode(SamplerMode.ON_POLICY));
-        for (Map.Entry<String, Crd.Config.Builder> v : variants.entrySet()) {
-            double[] r = run(Crd.defaults(v.getValue().optShift(1.0).optSteps(10).build()), config()).rewards();
+        Method crd = toy(Crd.method());
+        Map<String, Method> variants = new LinkedHashMap<>();
+        variants.put("BCE loss", crd.withObjective(objective(ImplicitRewardForm.ADAPTIVE, CenteringScope.PROMPT, MatchingLoss.BCE)));
+        variants.put("micro-batch centring",
+                crd.withObjective(objective(ImplicitRewardForm.ADAPTIVE, CenteringScope.MICRO_BATCH, MatchingLoss.MSE)));
+        variants.put("plain implicit reward",
+                crd.withObjective(objective(ImplicitRewardForm.PLAIN, CenteringScope.PROMPT, MatchingLoss.MSE)));
+        variants.put("per-batch KL strength", crd.withRegularizer(
+                new CfgAnchoredKl(CfgAnchoredKl.DEFAULT_GUIDANCE, KlStrengthMode.PER_BATCH.create(Crd.BETA, Crd.BETA_FLOOR))));
+        variants.put("KL off", crd.without("regularizer:kl"));
+        variants.put("on-policy sampler", toy(Crd.method(SamplerMode.ON_POLICY)));
+        for (Map.Entry<String, Method> v : variants.entrySet()) {
+            double[] r = run(v.getValue(), config()).rewards();
             System.out.printf("CRD variant %s: gain %.3f%n", v.getKey(), r[EPOCHS] - r[0]);
             // measured gains: 0.36 (BCE), 0.38 (micro-batch), 0.27 (plain), 0.42 (per-batch), 0.42 (KL off), 0.41 (on-policy)
             assertTrue(r[EPOCHS] - r[0] > 0.15, v.getKey() + ": gain " + (r[EPOCHS] - r[0]) + " " + Arrays.toString(r));

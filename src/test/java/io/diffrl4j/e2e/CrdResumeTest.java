@@ -9,10 +9,15 @@ import ai.djl.ndarray.NDManager;
 import io.diffrl4j.core.adapter.AdapterRoles;
 import io.diffrl4j.core.flow.DiscreteNoiseLevels;
 import io.diffrl4j.core.method.Method;
+import io.diffrl4j.core.schedule.EmaDecay;
 import io.diffrl4j.core.testing.ToyFlowModel;
 import io.diffrl4j.core.train.Trainer;
 import io.diffrl4j.core.train.TrainerConfig;
+import io.diffrl4j.regularizers.crd.CenteringScope;
 import io.diffrl4j.regularizers.crd.Crd;
+import io.diffrl4j.regularizers.crd.CrdObjective;
+import io.diffrl4j.regularizers.crd.ImplicitRewardForm;
+import io.diffrl4j.regularizers.crd.MatchingLoss;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -54,8 +59,11 @@ class CrdResumeTest {
         // A sampler that really lags the policy from the start, so all three sets differ and all are
         // checkpointed; the GC thread would expose any autograd use of a freed scalar operand.
         // 4 training levels instead of 19 keep the run short under the GC thread.
-        Method crd = Crd.defaults(Crd.Config.builder().optShift(1.0).optSteps(6).optSamplerDecay("0-0.5-0.0-0.5")
-                .optNoiseLevels(new DiscreteNoiseLevels(5, 1.0, 0.8)).build());
+        Method crd = Crd.method()
+                .withSampler(Crd.sampler().optShift(1.0).optSteps(6).build())
+                .withObjective(new CrdObjective(CrdObjective.DEFAULT_BETA, ImplicitRewardForm.ADAPTIVE, CenteringScope.PROMPT,
+                        MatchingLoss.MSE, new DiscreteNoiseLevels(5, 1.0, 0.8), AdapterRoles.OLD))
+                .withSchedule(Crd.samplerEma(EmaDecay.parse("0-0.5-0.0-0.5")));
         TrainerConfig config = TrainerConfig.builder().optPromptsPerEpoch(4).optGroupSize(4).optPromptsPerSamplingBatch(2)
                 .optGroupsPerMicroBatch(1).optOptimizerStepsPerEpoch(2).optLearningRate(1e-2).optSeed(5).build();
         Thread gc = TrainerLoopTest.collectGarbageContinuously();

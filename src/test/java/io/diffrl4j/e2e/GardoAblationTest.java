@@ -3,6 +3,7 @@ package io.diffrl4j.e2e;
 import static io.diffrl4j.e2e.GardoLearnTest.assertGateLogged;
 import static io.diffrl4j.e2e.GardoLearnTest.assertLearns;
 import static io.diffrl4j.e2e.GardoLearnTest.embedder;
+import static io.diffrl4j.e2e.GardoLearnTest.gardoOnGrpo;
 import static io.diffrl4j.e2e.GardoLearnTest.grpoBase;
 import static io.diffrl4j.e2e.GardoLearnTest.grpoTrainer;
 import static io.diffrl4j.e2e.GardoLearnTest.report;
@@ -12,8 +13,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.diffrl4j.e2e.GardoLearnTest.Run;
+import io.diffrl4j.regularizers.gardo.AdaptiveReference;
+import io.diffrl4j.regularizers.gardo.DiversityAwareAdvantage;
 import io.diffrl4j.regularizers.gardo.Gardo;
-import io.diffrl4j.regularizers.gardo.GardoConfig;
+import io.diffrl4j.regularizers.gardo.GatedKl;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
@@ -26,15 +29,15 @@ class GardoAblationTest {
 
     private static synchronized Run full() throws Exception {
         if (full == null) {
-            full = run(Gardo.onFlowGrpo(grpoBase(), GardoConfig.forFlowGrpo().optEmbedder(embedder()).build()), grpoTrainer());
+            full = run(gardoOnGrpo(), grpoTrainer());
         }
         return full;
     }
 
     @Test
     void gateOffAppliesThePlainKlAgainstTheAdaptiveReference() throws Exception {
-        Run noGate = run(Gardo.onFlowGrpo(grpoBase(), GardoConfig.forFlowGrpo().optEmbedder(embedder()).optGate(false)
-                .build()), grpoTrainer());
+        Run noGate = run(Gardo.withAdaptiveReference(grpoBase(), AdaptiveReference.flowGrpo()).withName("gardo-flow-grpo")
+                .withAdvantages(new DiversityAwareAdvantage(embedder())), grpoTrainer());
         report("no gate", noGate);
         assertLearns("no gate", noGate, 0.5); // measured: -1.871 -> -1.163
         assertTrue(Double.isNaN(noGate.metric("gate_fraction")[0]), "no gate, no gate metrics");
@@ -44,8 +47,8 @@ class GardoAblationTest {
 
     @Test
     void adaptiveReferenceOffRegularisesTowardsThePretrainedModel() throws Exception {
-        Run noReference = run(Gardo.onFlowGrpo(grpoBase(), GardoConfig.forFlowGrpo().optEmbedder(embedder())
-                .optAdaptiveReference(false).build()), grpoTrainer());
+        Run noReference = run(Gardo.withGate(grpoBase(), GatedKl.builder()).withName("gardo-flow-grpo")
+                .withAdvantages(new DiversityAwareAdvantage(embedder())), grpoTrainer());
         report("no adaptive reference", noReference);
         assertLearns("no adaptive reference", noReference, 0.5); // measured: -1.871 -> -1.164
         assertGateLogged("no adaptive reference", noReference);
@@ -62,8 +65,7 @@ class GardoAblationTest {
 
     @Test
     void diversityOffUsesGroupRelativeAdvantages() throws Exception {
-        Run noDiversity = run(Gardo.onFlowGrpo(grpoBase(), GardoConfig.forFlowGrpo().optDiversity(false).build()),
-                grpoTrainer());
+        Run noDiversity = run(Gardo.on(grpoBase(), GatedKl.builder(), AdaptiveReference.flowGrpo()), grpoTrainer());
         report("no diversity", noDiversity);
         assertLearns("no diversity", noDiversity, 0.5); // measured: -1.871 -> -0.918
         assertGateLogged("no diversity", noDiversity);

@@ -9,8 +9,9 @@ import io.diffrl4j.core.objective.TrainingProgress;
 import io.diffrl4j.core.reward.Prompt;
 import io.diffrl4j.core.reward.RewardBatch;
 import io.diffrl4j.examples.GardoZScoreGateExample;
+import io.diffrl4j.regularizers.gardo.AdaptiveReference;
 import io.diffrl4j.regularizers.gardo.Gardo;
-import io.diffrl4j.regularizers.gardo.GardoConfig;
+import io.diffrl4j.regularizers.gardo.GatedKl;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,7 +28,8 @@ class GardoExampleTest {
         scores.put("proxy", proxy);
         scores.put("aux", aux);
         List<Prompt> prompts = new ArrayList<>(java.util.Collections.nCopies(4, Prompt.of("p")));
-        Method gardo = GardoZScoreGateExample.install(Gardo.onFlowGrpo(GardoConfig.forFlowGrpo().optDiversity(false).build()));
+        Method gardo = GardoZScoreGateExample.install(
+                Gardo.on(Gardo.flowGrpoBase(), GatedKl.builder(), AdaptiveReference.flowGrpo()));
         GardoZScoreGateExample gate = assertInstanceOf(GardoZScoreGateExample.class, gardo.regularizers().get(0));
         gate.onEpochScored(new RewardBatch("proxy", scores, null, prompts, 2), new TrainingProgress(0, 0));
         // z(proxy) = (r - 2.5) / sqrt(1.25), z(aux) = -z(proxy): U = 2 z(proxy).
@@ -39,8 +41,7 @@ class GardoExampleTest {
 
     @Test
     void gardoWithTheZScoreGateTrains() throws Exception {
-        Method gardo = GardoZScoreGateExample.install(Gardo.onFlowGrpo(GardoLearnTest.grpoBase(),
-                GardoConfig.forFlowGrpo().optEmbedder(GardoLearnTest.embedder()).build()));
+        Method gardo = GardoZScoreGateExample.install(GardoLearnTest.gardoOnGrpo());
         GardoLearnTest.Run run = GardoLearnTest.run(gardo, GardoLearnTest.grpoTrainer());
         GardoLearnTest.report("GARDO with the z-score gate", run);
         GardoLearnTest.assertLearns("z-score gate", run, 0.5);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.diffrl4j.core.adapter.AdapterRoles;
+import io.diffrl4j.core.flow.RolloutNoiseLevels;
 import io.diffrl4j.core.flow.SeededNoise;
 import io.diffrl4j.core.method.Method;
 import io.diffrl4j.core.model.Conditioning;
@@ -18,9 +19,11 @@ import io.diffrl4j.core.train.Trainer;
 import io.diffrl4j.core.train.TrainerConfig;
 import io.diffrl4j.regularizers.flowgrpo.FlowGrpo;
 import io.diffrl4j.regularizers.gardo.AdaptiveReference;
+import io.diffrl4j.regularizers.gardo.DiversityAwareAdvantage;
 import io.diffrl4j.regularizers.gardo.Gardo;
-import io.diffrl4j.regularizers.gardo.GardoConfig;
+import io.diffrl4j.regularizers.gardo.GatedKl;
 import io.diffrl4j.regularizers.nft.DiffusionNft;
+import io.diffrl4j.regularizers.nft.DiffusionNftObjective;
 import io.diffrl4j.rewards.embed.RandomProjectionEmbedder;
 import io.diffrl4j.samplers.EulerStep;
 import io.diffrl4j.samplers.SdeWindow;
@@ -67,9 +70,19 @@ class GardoLearnTest {
         return RandomProjectionEmbedder.builder().optDimension(16).optOffset(0).optSeed(5).build();
     }
 
-    static FlowGrpo.Config grpoBase() {
-        return FlowGrpo.Config.builder().optGuidanceScale(1.0).optShift(1.0).optSteps(10)
-                .optTrainFraction(Gardo.FLOW_GRPO_TRAIN_FRACTION).build();
+    /**
+     * @return the toy's Flow-GRPO base: GARDO's (8 of the 10 steps trained, the evaluation EMA, GARDO's
+     *     beta {@value Gardo#FLOW_GRPO_BETA}) at guidance 1 and shift 1
+     */
+    static Method grpoBase() {
+        return FlowGrpo.method(FlowGrpo.sampler().optGuidanceScale(1.0).optShift(1.0).optSteps(10)
+                .optTrainFraction(Gardo.FLOW_GRPO_TRAIN_FRACTION).build(), Gardo.FLOW_GRPO_BETA);
+    }
+
+    /** @return full GARDO on {@link #grpoBase()}: the paper's gate, adaptive reference and diversity with {@link #embedder()} */
+    static Method gardoOnGrpo() {
+        return Gardo.on(grpoBase(), GatedKl.builder(), AdaptiveReference.flowGrpo())
+                .withAdvantages(new DiversityAwareAdvantage(embedder()));
     }
 
     static TrainerConfig grpoTrainer() {
@@ -149,7 +162,7 @@ class GardoLearnTest {
 
     @Test
     void gardoOnFlowGrpoLearnsAndRenewsItsReference() throws Exception {
-        Method gardo = Gardo.onFlowGrpo(grpoBase(), GardoConfig.forFlowGrpo().optEmbedder(embedder()).build());
+        Method gardo = gardoOnGrpo();
         Run run = run(gardo, grpoTrainer());
         report("GARDO/Flow-GRPO", run);
         assertLearns("GARDO/Flow-GRPO", run, 0.5); // measured: -1.871 -> -1.164
@@ -172,7 +185,7 @@ class GardoLearnTest {
         // GARDO's scripts shuffle the epoch's images into micro-batches of 9 that mix prompts.
         TrainerConfig shuffled = TrainerConfig.builder().optPromptsPerEpoch(16).optGroupSize(8).optPromptsPerSamplingBatch(4)
                 .optShuffledMicroBatches(9).optOptimizerStepsPerEpoch(1).optLearningRate(2e-2).optSeed(3).build();
-        Method gardo = Gardo.onFlowGrpo(grpoBase(), GardoConfig.forFlowGrpo().optEmbedder(embedder()).build());
+        Method gardo = gardoOnGrpo();
         Run run = run(gardo, shuffled);
         report("GARDO/Flow-GRPO, shuffled micro-batches of 9", run);
         assertLearns("GARDO/Flow-GRPO, shuffled", run, 0.3);
@@ -183,8 +196,14 @@ class GardoLearnTest {
     void gardoOnDiffusionNftLearns() throws Exception {
         TrainerConfig config = TrainerConfig.builder().optPromptsPerEpoch(8).optGroupSize(8).optPromptsPerSamplingBatch(4)
                 .optGroupsPerMicroBatch(4).optOptimizerStepsPerEpoch(2).optLearningRate(1e-2).optSeed(3).build();
-        Method gardo = Gardo.onDiffusionNft(DiffusionNft.Config.builder().optShift(1.0).optSteps(10).build(),
-                GardoConfig.forDiffusionNft().optEmbedder(embedder()).build());
+        // DiffusionNFT's defaults (the evaluation EMA, 9 of the rollout's 10 levels) at shift 1, GARDO's beta.
+        Method base = DiffusionNft.method()
+                .withSampler(DiffusionNft.sampler().optShift(1.0).optSteps(10).build())
+                .withObjective(new DiffusionNftObjective(DiffusionNftObjective.DEFAULT_BETA,
+                        new RolloutNoiseLevels(10, 1.0, 0.99), AdapterRoles.OLD))
+                .withKlBeta(Gardo.DIFFUSION_NFT_BETA);
+        Method gardo = Gardo.on(base, GatedKl.builder().optKlOnAllWhenNoneGated(true), AdaptiveReference.diffusionNft())
+                .withAdvantages(new DiversityAwareAdvantage(embedder()));
         Run run = run(gardo, config);
         report("GARDO/DiffusionNFT", run);
         assertLearns("GARDO/DiffusionNFT", run, 0.5); // measured: -1.871 -> -1.190

@@ -13,10 +13,11 @@ import io.diffrl4j.core.train.Trainer;
 import io.diffrl4j.core.train.TrainerConfig;
 import io.diffrl4j.regularizers.flowgrpo.FlowGrpo;
 import io.diffrl4j.regularizers.gardo.AdaptiveReference;
-import io.diffrl4j.regularizers.gardo.AdaptiveReferenceConfig;
+import io.diffrl4j.regularizers.gardo.DiversityAwareAdvantage;
 import io.diffrl4j.regularizers.gardo.Gardo;
-import io.diffrl4j.regularizers.gardo.GardoConfig;
+import io.diffrl4j.regularizers.gardo.GatedKl;
 import io.diffrl4j.regularizers.nft.DiffusionNft;
+import io.diffrl4j.regularizers.nft.DiffusionNftObjective;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -103,22 +104,24 @@ class GardoResumeTest {
     @Test
     void gardoOnFlowGrpoResumesBitIdentically(@TempDir Path dir) throws Exception {
         TrainerConfig config = ToyProblem.config().optOptimizerStepsPerEpoch(2).optGroupsPerMicroBatch(2).build();
-        FlowGrpo.Config base = FlowGrpo.Config.builder().optGuidanceScale(1.0).optShift(1.0).optSteps(6)
-                .optTrainFraction(Gardo.FLOW_GRPO_TRAIN_FRACTION).build();
-        assertResumesExactly(() -> Gardo.onFlowGrpo(base, GardoConfig.forFlowGrpo()
-                .optEmbedder(GardoLearnTest.embedder())
-                .optReferenceConfig(AdaptiveReferenceConfig.flowGrpo().optKlThreshold(1e-9).optMaxEpochs(2).build())
-                .build()), config, dir, true);
+        assertResumesExactly(() -> Gardo.on(FlowGrpo.method(FlowGrpo.sampler().optGuidanceScale(1.0).optShift(1.0).optSteps(6)
+                        .optTrainFraction(Gardo.FLOW_GRPO_TRAIN_FRACTION).build(), Gardo.FLOW_GRPO_BETA), GatedKl.builder(),
+                AdaptiveReference.flowGrpo().optKlThreshold(1e-9).optMaxEpochs(2))
+                .withAdvantages(new DiversityAwareAdvantage(GardoLearnTest.embedder())), config, dir, true);
     }
 
     @Test
     void gardoOnDiffusionNftResumesBitIdentically(@TempDir Path dir) throws Exception {
         TrainerConfig config = ToyProblem.config().optOptimizerStepsPerEpoch(2).optGroupsPerMicroBatch(2).build();
-        assertResumesExactly(() -> Gardo.onDiffusionNft(DiffusionNft.Config.builder().optShift(1.0).optSteps(6)
-                .optNoiseLevels(new DiscreteNoiseLevels(4, 1.0, 1.0)).build(),
-                GardoConfig.forDiffusionNft().optEmbedder(GardoLearnTest.embedder())
-                        .optReferenceConfig(AdaptiveReferenceConfig.diffusionNft().optKlThreshold(1e-4)
-                                .optThresholdDecrease(1e-5, 1e-5).optThresholdIncrease(1e-5, 1).optMaxEpochs(2).build())
-                        .build()), config, dir, false);
+        // DiffusionNFT's defaults (the evaluation EMA included) at 6 steps, shift 1, 4 levels, GARDO's beta.
+        assertResumesExactly(() -> Gardo.on(DiffusionNft.method()
+                        .withSampler(DiffusionNft.sampler().optShift(1.0).optSteps(6).build())
+                        .withObjective(new DiffusionNftObjective(DiffusionNftObjective.DEFAULT_BETA,
+                                new DiscreteNoiseLevels(4, 1.0, 1.0), AdapterRoles.OLD))
+                        .withKlBeta(Gardo.DIFFUSION_NFT_BETA),
+                GatedKl.builder().optKlOnAllWhenNoneGated(true),
+                AdaptiveReference.diffusionNft().optKlThreshold(1e-4).optThresholdDecrease(1e-5, 1e-5)
+                        .optThresholdIncrease(1e-5, 1).optMaxEpochs(2))
+                .withAdvantages(new DiversityAwareAdvantage(GardoLearnTest.embedder())), config, dir, false);
     }
 }

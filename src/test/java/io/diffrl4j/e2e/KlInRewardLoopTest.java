@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import io.diffrl4j.core.method.Method;
+import io.diffrl4j.core.schedule.PolicyEma;
 import io.diffrl4j.core.testing.ToyFlowModel;
 import io.diffrl4j.core.train.EpochReport;
 import io.diffrl4j.core.train.Trainer;
@@ -16,8 +17,8 @@ class KlInRewardLoopTest {
 
     @Test
     void theSampleKlStartsAtZeroAndTheGroupsAreNotSkipped() {
-        Method grpo = FlowGrpo.defaults(FlowGrpo.Config.builder().optGuidanceScale(1.0).optShift(1.0).optSteps(6)
-                .optBeta(0).optKlReward(0.5).optEma(false).build());
+        Method grpo = FlowGrpo.withKlReward(FlowGrpo.method(FlowGrpo.sampler().optGuidanceScale(1.0).optShift(1.0).optSteps(6)
+                .build(), 0).without(PolicyEma.STATE_KEY), 0.5);
         try (NDManager root = NDManager.newBaseManager(); ToyFlowModel model = ToyProblem.model(root);
                 Trainer trainer = ToyProblem.trainer(model, grpo, ToyProblem.config().optLearningRate(2e-2).build()).build()) {
             EpochReport first = trainer.epoch();

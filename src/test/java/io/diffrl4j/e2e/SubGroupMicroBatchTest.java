@@ -16,13 +16,19 @@ import io.diffrl4j.core.method.Method;
 import io.diffrl4j.core.model.Conditioning;
 import io.diffrl4j.core.reward.ImageBatch;
 import io.diffrl4j.core.reward.Prompt;
+import io.diffrl4j.core.schedule.EmaDecay;
 import io.diffrl4j.core.testing.ToyFlowModel;
 import io.diffrl4j.core.train.EpochReport;
 import io.diffrl4j.core.train.Trainer;
 import io.diffrl4j.core.train.TrainerConfig;
+import io.diffrl4j.regularizers.crd.CenteringScope;
 import io.diffrl4j.regularizers.crd.Crd;
+import io.diffrl4j.regularizers.crd.CrdObjective;
+import io.diffrl4j.regularizers.crd.ImplicitRewardForm;
+import io.diffrl4j.regularizers.crd.MatchingLoss;
 import io.diffrl4j.regularizers.flowgrpo.FlowGrpo;
 import io.diffrl4j.regularizers.nft.DiffusionNft;
+import io.diffrl4j.regularizers.nft.DiffusionNftObjective;
 import io.diffrl4j.samplers.EulerStep;
 import io.diffrl4j.samplers.SdeWindow;
 import io.diffrl4j.samplers.TrajectorySampler;
@@ -45,17 +51,21 @@ class SubGroupMicroBatchTest {
     private static final String[] SETS = {AdapterRoles.POLICY, AdapterRoles.OLD, AdapterRoles.SAMPLER};
 
     private static Method crd() {
-        return Crd.defaults(Crd.Config.builder().optShift(1.0).optSteps(6).optNoiseLevels(new DiscreteNoiseLevels(5, 1.0, 0.8))
-                .build());
+        return Crd.method()
+                .withSampler(Crd.sampler().optShift(1.0).optSteps(6).build())
+                .withObjective(new CrdObjective(CrdObjective.DEFAULT_BETA, ImplicitRewardForm.ADAPTIVE, CenteringScope.PROMPT,
+                        MatchingLoss.MSE, new DiscreteNoiseLevels(5, 1.0, 0.8), AdapterRoles.OLD));
     }
 
     private static Method flowGrpo() {
-        return FlowGrpo.defaults(FlowGrpo.Config.builder().optGuidanceScale(1.0).optShift(1.0).optSteps(10).build());
+        return FlowGrpo.method(FlowGrpo.sampler().optGuidanceScale(1.0).optShift(1.0).optSteps(10).build(), FlowGrpo.BETA);
     }
 
     private static Method nft() {
-        return DiffusionNft.defaults(DiffusionNft.Config.builder().optShift(1.0).optSteps(6)
-                .optNoiseLevels(new DiscreteNoiseLevels(5, 1.0, 0.8)).build());
+        return DiffusionNft.method()
+                .withSampler(DiffusionNft.sampler().optShift(1.0).optSteps(6).build())
+                .withObjective(new DiffusionNftObjective(DiffusionNftObjective.DEFAULT_BETA, new DiscreteNoiseLevels(5, 1.0, 0.8),
+                        AdapterRoles.OLD));
     }
 
     private static TrainerConfig.Builder config() {
@@ -212,8 +222,7 @@ class SubGroupMicroBatchTest {
 
     @Test
     void resumingWithSubGroupMicroBatchesContinuesBitIdentically(@TempDir Path dir) throws Exception {
-        Method crd = Crd.defaults(Crd.Config.builder().optShift(1.0).optSteps(6).optSamplerDecay("0-0.5-0.0-0.5")
-                .optNoiseLevels(new DiscreteNoiseLevels(5, 1.0, 0.8)).build());
+        Method crd = crd().withSchedule(Crd.samplerEma(EmaDecay.parse("0-0.5-0.0-0.5")));
         TrainerConfig config = TrainerConfig.builder().optPromptsPerEpoch(4).optGroupSize(4).optPromptsPerSamplingBatch(2)
                 .optImagesPerMicroBatch(2).optOptimizerStepsPerEpoch(2).optLearningRate(1e-2).optSeed(5).build();
         Thread gc = TrainerLoopTest.collectGarbageContinuously();

@@ -4,10 +4,9 @@ import io.diffrl4j.core.method.Method;
 import io.diffrl4j.core.objective.TrainingProgress;
 import io.diffrl4j.core.reward.Prompt;
 import io.diffrl4j.core.reward.RewardBatch;
+import io.diffrl4j.regularizers.gardo.AdaptiveReference;
 import io.diffrl4j.regularizers.gardo.Gardo;
-import io.diffrl4j.regularizers.gardo.GardoConfig;
 import io.diffrl4j.regularizers.gardo.GatedKl;
-import io.diffrl4j.regularizers.gardo.RewardUncertainty;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -49,7 +48,7 @@ public class GardoZScoreGateExample extends GatedKl {
     @Override
     protected double[] uncertainty(RewardBatch rewards) {
         double[] u = zScores(rewards.proxy());
-        List<String> aux = RewardUncertainty.auxiliaryNames(rewards, config());
+        List<String> aux = measure().auxiliaryNames(rewards);
         for (String name : aux) {
             double[] z = zScores(rewards.get(name));
             for (int i = 0; i < u.length; i++) {
@@ -91,7 +90,7 @@ public class GardoZScoreGateExample extends GatedKl {
         }
         RewardBatch rewards = new RewardBatch("proxy", scores, null, prompts, 6);
 
-        Method gardo = Gardo.onFlowGrpo(GardoConfig.forFlowGrpo().optDiversity(false).build());
+        Method gardo = Gardo.on(Gardo.flowGrpoBase(), GatedKl.builder(), AdaptiveReference.flowGrpo());
         GatedKl paper = (GatedKl) gardo.regularizers().get(0);
         GatedKl zScore = (GatedKl) install(gardo).regularizers().get(0);
         for (GatedKl gate : List.of(paper, zScore)) {

@@ -16,7 +16,6 @@ import io.diffrl4j.core.testing.ToyFlowModel;
 import io.diffrl4j.regularizers.crd.Crd;
 import io.diffrl4j.regularizers.flowgrpo.FlowGrpo;
 import io.diffrl4j.regularizers.gardo.Gardo;
-import io.diffrl4j.regularizers.gardo.GardoConfig;
 import io.diffrl4j.regularizers.nft.DiffusionNft;
 import java.util.List;
 import java.util.Map;
@@ -96,18 +95,18 @@ class PolicyEmaTest {
 
     @Test
     void methodsKeepTheEmaAsTheirReferencesAndEvaluateWithIt() {
-        Method grpo = FlowGrpo.defaults();
+        Method grpo = FlowGrpo.method();
         assertEquals(List.of(AdapterRoles.EMA), grpo.snapshots(), "flow_grpo config/grpo.py: train.ema = True");
         assertTrue(grpo.schedules().get(0) instanceof PolicyEma);
         assertEquals(AdapterRoles.EMA, grpo.evaluationSet());
-        Method nft = DiffusionNft.defaults();
+        Method nft = DiffusionNft.method();
         assertEquals(List.of(AdapterRoles.OLD, AdapterRoles.EMA), nft.snapshots(), "DiffusionNFT config/base.py");
         assertEquals(2, nft.schedules().size());
         assertEquals(AdapterRoles.EMA, nft.evaluationSet());
-        assertEquals(AdapterRoles.EMA, Crd.defaults().evaluationSet(), "Flow-Factory ema_decay = 0.995");
-        assertEquals(AdapterRoles.POLICY, Gardo.onDiffusionNft(GardoConfig.forDiffusionNft().optDiversity(false).build())
+        assertEquals(AdapterRoles.EMA, Crd.method().evaluationSet(), "Flow-Factory ema_decay = 0.995");
+        assertEquals(AdapterRoles.POLICY, io.diffrl4j.regularizers.gardo.Gardo.on(io.diffrl4j.regularizers.gardo.Gardo.diffusionNftBase(), io.diffrl4j.regularizers.gardo.GatedKl.builder().optKlOnAllWhenNoneGated(true), io.diffrl4j.regularizers.gardo.AdaptiveReference.diffusionNft())
                 .evaluationSet(), "GARDO's base.py: train.ema = False");
-        Method off = FlowGrpo.defaults(FlowGrpo.Config.builder().optEma(false).build());
+        Method off = FlowGrpo.method().without(PolicyEma.STATE_KEY);
         assertEquals(List.of(), off.snapshots());
         assertEquals(AdapterRoles.POLICY, off.evaluationSet());
         assertEquals(AdapterRoles.POLICY,

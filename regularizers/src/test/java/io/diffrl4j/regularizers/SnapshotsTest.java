@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.diffrl4j.core.adapter.AdapterRoles;
 import io.diffrl4j.core.method.Method;
+import io.diffrl4j.core.schedule.PolicyEma;
 import io.diffrl4j.core.objective.KlForm;
 import io.diffrl4j.core.objective.KlStrength;
 import io.diffrl4j.core.objective.ReferenceKl;
@@ -13,7 +14,6 @@ import io.diffrl4j.regularizers.crd.Crd;
 import io.diffrl4j.regularizers.crd.SamplerMode;
 import io.diffrl4j.regularizers.flowgrpo.FlowGrpo;
 import io.diffrl4j.regularizers.gardo.Gardo;
-import io.diffrl4j.regularizers.gardo.GardoConfig;
 import io.diffrl4j.regularizers.nft.DiffusionNft;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,22 +29,20 @@ class SnapshotsTest {
 
     @Test
     void eachRecipeDerivesTheSetsItUsedToList() {
-        assertEquals(List.of(EMA), FlowGrpo.defaults().snapshots());
-        assertEquals(List.of(), FlowGrpo.defaults(FlowGrpo.Config.builder().optEma(false).build()).snapshots());
-        assertEquals(List.of(OLD, EMA), DiffusionNft.defaults().snapshots());
-        assertEquals(List.of(OLD), DiffusionNft.defaults(DiffusionNft.Config.builder().optEma(false).build()).snapshots());
-        assertEquals(List.of(OLD, AdapterRoles.SAMPLER, EMA), Crd.defaults().snapshots());
+        assertEquals(List.of(EMA), FlowGrpo.method().snapshots());
+        assertEquals(List.of(), FlowGrpo.method().without(PolicyEma.STATE_KEY).snapshots());
+        assertEquals(List.of(OLD, EMA), DiffusionNft.method().snapshots());
+        assertEquals(List.of(OLD), DiffusionNft.method().without(PolicyEma.STATE_KEY).snapshots());
+        assertEquals(List.of(OLD, AdapterRoles.SAMPLER, EMA), Crd.method().snapshots());
         assertEquals(List.of(OLD, EMA),
-                Crd.defaults(Crd.Config.builder().optSamplerMode(SamplerMode.MOVING_REFERENCE).build()).snapshots());
-        assertEquals(List.of(EMA, AdapterRoles.REFERENCE), Gardo.onFlowGrpo(GardoConfig.forFlowGrpo().optDiversity(false)
-                .build()).snapshots());
-        assertEquals(List.of(OLD, AdapterRoles.REFERENCE), Gardo.onDiffusionNft(GardoConfig.forDiffusionNft()
-                .optDiversity(false).build()).snapshots());
+                Crd.method(SamplerMode.MOVING_REFERENCE).snapshots());
+        assertEquals(List.of(EMA, AdapterRoles.REFERENCE), io.diffrl4j.regularizers.gardo.Gardo.on(io.diffrl4j.regularizers.gardo.Gardo.flowGrpoBase(), io.diffrl4j.regularizers.gardo.GatedKl.builder(), io.diffrl4j.regularizers.gardo.AdaptiveReference.flowGrpo()).snapshots());
+        assertEquals(List.of(OLD, AdapterRoles.REFERENCE), io.diffrl4j.regularizers.gardo.Gardo.on(io.diffrl4j.regularizers.gardo.Gardo.diffusionNftBase(), io.diffrl4j.regularizers.gardo.GatedKl.builder().optKlOnAllWhenNoneGated(true), io.diffrl4j.regularizers.gardo.AdaptiveReference.diffusionNft()).snapshots());
     }
 
     @Test
     void aStrategyOnANewSetBringsItsSet() {
-        Method m = FlowGrpo.defaults();
+        Method m = FlowGrpo.method();
         List<io.diffrl4j.core.schedule.AdapterSchedule> schedules = new ArrayList<>(m.schedules());
         schedules.add(new EmaSchedule("slow", new EmaDecay(0, 0.99, 0, 0.99)));
         assertEquals(List.of(EMA, "slow"), m.withSchedules(schedules).snapshots());

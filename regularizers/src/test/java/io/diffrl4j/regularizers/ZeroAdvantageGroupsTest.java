@@ -28,20 +28,20 @@ class ZeroAdvantageGroupsTest {
         TrainerConfig config = TrainerConfig.builder().build();
         assertEquals(Optional.empty(), config.skipZeroAdvantageGroups());
         assertEquals("method", config.toJson().get("skip_zero_advantage_groups").asText());
-        assertTrue(skips(FlowGrpo.defaults(), config));
-        assertTrue(skips(Gardo.onFlowGrpo(io.diffrl4j.regularizers.gardo.GardoConfig.forFlowGrpo().optDiversity(false).build()),
+        assertTrue(skips(FlowGrpo.method(), config));
+        assertTrue(skips(io.diffrl4j.regularizers.gardo.Gardo.on(io.diffrl4j.regularizers.gardo.Gardo.flowGrpoBase(), io.diffrl4j.regularizers.gardo.GatedKl.builder(), io.diffrl4j.regularizers.gardo.AdaptiveReference.flowGrpo()),
                 config));
-        assertFalse(skips(DiffusionNft.defaults(), config));
-        assertFalse(skips(Crd.defaults(), config));
+        assertFalse(skips(DiffusionNft.method(), config));
+        assertFalse(skips(Crd.method(), config));
     }
 
     @Test
     void theTrainerConfigOverridesTheMethod() {
         TrainerConfig skip = TrainerConfig.builder().optSkipZeroAdvantageGroups(true).build();
         TrainerConfig keep = TrainerConfig.builder().optSkipZeroAdvantageGroups(false).build();
-        assertTrue(skips(DiffusionNft.defaults(), skip));
-        assertTrue(skips(Crd.defaults(), skip));
-        assertFalse(skips(FlowGrpo.defaults(), keep));
+        assertTrue(skips(DiffusionNft.method(), skip));
+        assertTrue(skips(Crd.method(), skip));
+        assertFalse(skips(FlowGrpo.method(), keep));
         assertTrue(skip.toJson().get("skip_zero_advantage_groups").asBoolean());
     }
 }

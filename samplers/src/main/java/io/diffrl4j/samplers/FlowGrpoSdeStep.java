@@ -42,6 +42,11 @@ public final class FlowGrpoSdeStep implements SamplerStep {
         this.reduction = reduction;
     }
 
+    /** @return how a sample's per-element log-probabilities are reduced */
+    public LogProbReduction reduction() {
+        return reduction;
+    }
+
     /** @return the noise level {@code a} */
     public double noiseLevel() {
         return noiseLevel;

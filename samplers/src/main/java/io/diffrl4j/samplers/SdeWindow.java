@@ -69,6 +69,11 @@ public final class SdeWindow {
         return new SdeWindow(length, lo, hi, false, true);
     }
 
+    /** @return whether no step is stochastic (an ODE sampler) */
+    boolean isNone() {
+        return !everything && length == 0;
+    }
+
     /** @return true when the images of a group share their initial noise and deterministic prefix */
     public boolean sharesPrefix() {
         return length > 0 && sharedPrefix;

@@ -228,6 +228,11 @@ public final class TrajectorySampler implements Sampler {
             if (!(trainFraction >= 0 && trainFraction <= 1)) {
                 throw new IllegalArgumentException("trainFraction must be in [0, 1], got " + trainFraction);
             }
+            // An SDE sampler that records no step gives the policy objective nothing to train on.
+            if (!window.isNone() && Math.floor(steps * trainFraction) < 1) {
+                throw new IllegalArgumentException("trainFraction must train at least one of the " + steps
+                        + " steps of an SDE sampler, got " + trainFraction);
+            }
             return new TrajectorySampler(this);
         }
     }

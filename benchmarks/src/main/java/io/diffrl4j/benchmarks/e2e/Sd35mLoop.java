@@ -12,7 +12,6 @@ import io.diffrl4j.core.reward.Prompt;
 import io.diffrl4j.core.train.Trainer;
 import io.diffrl4j.core.train.TrainerConfig;
 import io.diffrl4j.regularizers.gardo.Gardo;
-import io.diffrl4j.regularizers.gardo.GardoConfig;
 import io.diffrl4j.rewards.embed.RandomProjectionEmbedder;
 import io.diffrl4j.samplers.SdeWindow;
 import io.diffrl4j.samplers.TrajectorySampler;
@@ -48,8 +47,7 @@ final class Sd35mLoop implements LoopSetup {
         NDManager root = NDManager.newBaseManager();
         try {
             MmditModel model = MmditModel.random(Sd35mShaped.reduced(layers), LoraConfig.builder().build(), root, seed);
-            Method gardo = Gardo.onFlowGrpo(GardoConfig.forFlowGrpo()
-                    .optEmbedder(RandomProjectionEmbedder.builder().build()).build());
+            Method gardo = Gardo.onFlowGrpo(RandomProjectionEmbedder.builder().build());
             Sampler base = gardo.sampler();
             Method method = gardo.withSampler(TrajectorySampler.builder().optSteps(base.schedule().steps())
                     .optShift(base.schedule().shift()).optGuidanceScale(base.guidanceScale())

@@ -3,11 +3,11 @@ package io.diffrl4j.benchmarks.micro;
 import io.diffrl4j.core.advantage.GroupRelativeAdvantage;
 import io.diffrl4j.core.objective.KlForm;
 import io.diffrl4j.core.objective.KlStrength;
+import io.diffrl4j.core.objective.ReferenceKl;
 import io.diffrl4j.core.objective.TrainingProgress;
 import io.diffrl4j.core.reward.Prompt;
 import io.diffrl4j.core.reward.RewardBatch;
 import io.diffrl4j.regularizers.gardo.DiversityAwareAdvantage;
-import io.diffrl4j.regularizers.gardo.GateConfig;
 import io.diffrl4j.regularizers.gardo.GatedKl;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -89,7 +89,7 @@ public class GroupStatisticsBenchmark {
         }
         rewards = new RewardBatch("proxy", scores, embeddings, ps, groupSize);
         groupRelative = new GroupRelativeAdvantage();
-        gate = new GatedKl(null, null, KlForm.CODE, KlStrength.constant(0.07), GateConfig.builder().build());
+        gate = GatedKl.builder().gating(new ReferenceKl(null, null, KlForm.CODE, KlStrength.constant(0.07)));
         diversity = new DiversityAwareAdvantage(images -> new float[0][]);
         progress = new TrainingProgress(0, 0);
     }

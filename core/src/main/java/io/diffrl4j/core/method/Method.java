@@ -2,6 +2,7 @@ package io.diffrl4j.core.method;
 
 import io.diffrl4j.core.advantage.AdvantageEstimator;
 import io.diffrl4j.core.objective.PolicyObjective;
+import io.diffrl4j.core.objective.ReferenceKl;
 import io.diffrl4j.core.objective.Regularizer;
 import io.diffrl4j.core.sampling.Sampler;
 import io.diffrl4j.core.schedule.AdapterSchedule;
@@ -13,8 +14,10 @@ import java.util.List;
  * adapter schedules. The snapshot sets the method needs (each created as a copy of the policy
  * before training) are derived from what the strategies declare they read and write
  * ({@link #snapshots()}), so a schedule or regularizer on a set nobody listed cannot happen.
- * Factories such as {@code FlowGrpo.defaults(...)} build these; replace any component
- * with {@code with*} to customise one strategy and keep the rest.
+ * Recipes such as {@code FlowGrpo.method()} build these with the papers' defaults; each strategy
+ * owns its settings, so a change is a new strategy in its place: {@code with*} replaces one component
+ * (a sampler, the advantages, a regularizer or schedule by its state key, the KL's beta) and keeps
+ * the rest.
  *
  * @param name a short name for logs ("flow-grpo")
  * @param sampler draws the rollouts
@@ -105,5 +108,87 @@ public record Method(
     /** @param s schedules @return this method with these schedules instead */
     public Method withSchedules(List<AdapterSchedule> s) {
         return new Method(name, sampler, samplingSet, advantages, objective, regularizers, s);
+    }
+
+    /** @param n a short name for logs @return this method under another name */
+    public Method withName(String n) {
+        return new Method(n, sampler, samplingSet, advantages, objective, regularizers, schedules);
+    }
+
+    /** @param set an adapter set @return this method drawing its rollouts with {@code set} */
+    public Method withSamplingSet(String set) {
+        return new Method(name, sampler, set, advantages, objective, regularizers, schedules);
+    }
+
+    /**
+     * @param r a regularizer
+     * @return this method with {@code r} in place of the regularizer saved under the same
+     *     {@link Regularizer#stateKey()} (a new KL for the old one), or added after the others
+     */
+    public Method withRegularizer(Regularizer r) {
+        return withRegularizers(replaceByKey(regularizers, r, r.stateKey(), Regularizer::stateKey));
+    }
+
+    /**
+     * @param s a schedule
+     * @return this method with {@code s} in place of the schedule saved under the same
+     *     {@link AdapterSchedule#stateKey()} (an EMA of "old" with another decay for the old one), or
+     *     added after the others
+     */
+    public Method withSchedule(AdapterSchedule s) {
+        return withSchedules(replaceByKey(schedules, s, s.stateKey(), AdapterSchedule::stateKey));
+    }
+
+    /**
+     * @param stateKey the key of a schedule or regularizer ({@code "policy_ema:ema"},
+     *     {@code "regularizer:kl"}, ...)
+     * @return this method without it
+     * @throws IllegalArgumentException naming the keys there are when none has this key
+     */
+    public Method without(String stateKey) {
+        List<AdapterSchedule> s = schedules.stream().filter(x -> !x.stateKey().equals(stateKey)).toList();
+        List<Regularizer> r = regularizers.stream().filter(x -> !x.stateKey().equals(stateKey)).toList();
+        if (s.size() == schedules.size() && r.size() == regularizers.size()) {
+            List<String> keys = new java.util.ArrayList<>();
+            schedules.forEach(x -> keys.add(x.stateKey()));
+            regularizers.forEach(x -> keys.add(x.stateKey()));
+            throw new IllegalArgumentException("method " + name + " has no schedule or regularizer '" + stateKey
+                    + "'; it has " + keys);
+        }
+        return new Method(name, sampler, samplingSet, advantages, objective, r, s);
+    }
+
+    /**
+     * Sets the KL coefficient of every KL regularizer this method has, keeping each one's form,
+     * reference and kind of strength ({@link ReferenceKl#withBeta}).
+     *
+     * @param beta the coefficient, finite and {@code > 0} (remove the KL with
+     *     {@code without("regularizer:kl")})
+     * @return this method with the new beta
+     * @throws IllegalArgumentException when the method has no KL regularizer or beta is not positive
+     */
+    public Method withKlBeta(double beta) {
+        if (!(beta > 0) || Double.isInfinite(beta)) {
+            throw new IllegalArgumentException("KL beta must be finite and > 0, got " + beta
+                    + " (remove the KL with without(\"regularizer:kl\") instead)");
+        }
+        if (regularizers.stream().noneMatch(r -> r instanceof ReferenceKl)) {
+            throw new IllegalArgumentException("method " + name + " has no KL regularizer whose beta could be set; add one "
+                    + "with withRegularizer");
+        }
+        return withRegularizers(regularizers.stream()
+                .map(r -> r instanceof ReferenceKl kl ? (Regularizer) kl.withBeta(beta) : r).toList());
+    }
+
+    private static <T> List<T> replaceByKey(List<T> items, T item, String key, java.util.function.Function<T, String> keyOf) {
+        List<T> out = new java.util.ArrayList<>(items);
+        for (int i = 0; i < out.size(); i++) {
+            if (keyOf.apply(out.get(i)).equals(key)) {
+                out.set(i, item);
+                return out;
+            }
+        }
+        out.add(item);
+        return out;
     }
 }

@@ -14,6 +14,16 @@ public interface KlStrength {
      */
     NDArray coefficients(MicroBatch batch);
 
+    /**
+     * @param beta the new scale, finite and {@code >= 0}
+     * @return this strength with its scale {@code beta} replaced and its form kept
+     * @throws UnsupportedOperationException for a strength with no single scale (a lambda)
+     */
+    default KlStrength withBeta(double beta) {
+        throw new UnsupportedOperationException(getClass().getName() + " has no single beta to replace; "
+                + "build the strength you want instead");
+    }
+
     /** @param beta the coefficient @return a constant strength */
     static KlStrength constant(double beta) {
         return new Constant(beta);
@@ -30,6 +40,11 @@ public interface KlStrength {
             if (!(beta >= 0) || Double.isInfinite(beta)) {
                 throw new IllegalArgumentException("KL beta must be finite and >= 0, got " + beta);
             }
+        }
+
+        @Override
+        public KlStrength withBeta(double newBeta) {
+            return new Constant(newBeta);
         }
 
         @Override

@@ -22,6 +22,12 @@ public class ReferenceKl implements Regularizer {
      * @param strength the coefficient
      */
     public ReferenceKl(String reference, Double guidance, KlForm form, KlStrength strength) {
+        if (form == null || strength == null) {
+            throw new IllegalArgumentException("a KL needs a variance form and a strength");
+        }
+        if (guidance != null && (!(guidance >= 0) || guidance.isInfinite())) {
+            throw new IllegalArgumentException("the KL's reference guidance must be finite and >= 0, got " + guidance);
+        }
         this.reference = reference;
         this.guidance = guidance;
         this.form = form;
@@ -33,9 +39,50 @@ public class ReferenceKl implements Regularizer {
         return "kl";
     }
 
-    /** @return the KL coefficient */
+    /** @return the KL coefficient (the papers' {@code beta}) */
     public KlStrength strength() {
         return strength;
+    }
+
+    /** @return the reference adapter set, or null for the pretrained model */
+    public String reference() {
+        return reference;
+    }
+
+    /** @return the reference's CFG scale, or null for the policy prediction's own */
+    public Double guidance() {
+        return guidance;
+    }
+
+    /** @return the variance form of trajectory KLs */
+    public KlForm form() {
+        return form;
+    }
+
+    /**
+     * The one place a KL's reference and strength change (GARDO's adaptive reference and a
+     * user's beta go through it); a subclass with its own settings overrides it to keep them.
+     *
+     * @param newReference the reference adapter set, or null for the pretrained model
+     * @param newStrength the coefficient
+     * @return a KL of this class with everything else unchanged
+     * @throws UnsupportedOperationException for a subclass that does not override it (it would
+     *     silently lose the subclass's behaviour)
+     */
+    public ReferenceKl with(String newReference, KlStrength newStrength) {
+        if (getClass() != ReferenceKl.class) {
+            throw new UnsupportedOperationException(getClass().getName() + " extends ReferenceKl without overriding "
+                    + "with(reference, strength): it cannot be copied with another reference or beta");
+        }
+        return new ReferenceKl(newReference, guidance, form, newStrength);
+    }
+
+    /**
+     * @param beta the new coefficient, finite and {@code >= 0}
+     * @return this KL with its strength's beta replaced ({@link KlStrength#withBeta})
+     */
+    public ReferenceKl withBeta(double beta) {
+        return with(reference, strength.withBeta(beta));
     }
 
     /**

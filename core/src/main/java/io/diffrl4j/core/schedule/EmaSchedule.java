@@ -19,8 +19,16 @@ public final class EmaSchedule implements AdapterSchedule {
      * @param decay the decay schedule
      */
     public EmaSchedule(String target, EmaDecay decay) {
+        if (target == null || target.isBlank() || decay == null) {
+            throw new IllegalArgumentException("an EMA schedule needs a target set and a decay, got " + target + ", " + decay);
+        }
         this.target = target;
         this.decay = decay;
+    }
+
+    /** @return the decay schedule */
+    public EmaDecay decay() {
+        return decay;
     }
 
     /** @return the snapshot set this schedule updates */

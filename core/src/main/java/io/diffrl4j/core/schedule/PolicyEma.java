@@ -24,6 +24,12 @@ import java.util.Map;
  * <p>Which set a method evaluates and exports with is {@link #evaluationSet(Method)}.
  */
 public final class PolicyEma implements AdapterSchedule {
+    /**
+     * The checkpoint key of the evaluation EMA every recipe keeps in {@link AdapterRoles#EMA}:
+     * {@code method.without(PolicyEma.STATE_KEY)} trains without it.
+     */
+    public static final String STATE_KEY = "policy_ema:" + AdapterRoles.EMA;
+
     private final String target;
     private final double decay;
     private final int interval;

@@ -13,7 +13,6 @@ import io.diffrl4j.core.train.EpochReport;
 import io.diffrl4j.core.train.Trainer;
 import io.diffrl4j.core.train.TrainerConfig;
 import io.diffrl4j.regularizers.gardo.Gardo;
-import io.diffrl4j.regularizers.gardo.GardoConfig;
 import io.diffrl4j.rewards.embed.RandomProjectionEmbedder;
 import io.diffrl4j.rewards.image.JpegCompressibilityReward;
 import java.util.ArrayList;
@@ -35,8 +34,7 @@ public final class TrainOneEpoch {
                 .optNumLayers(2).optAttentionHeadDim(8).optNumAttentionHeads(2).optJointAttentionDim(12)
                 .optCaptionProjectionDim(16).optPooledProjectionDim(10).optPosEmbedMaxSize(8)
                 .optDualAttentionLayers(List.of(0)).optQkNorm("rms_norm").build();
-        Method gardo = Gardo.onFlowGrpo(GardoConfig.forFlowGrpo()
-                .optEmbedder(RandomProjectionEmbedder.builder().build()).build());
+        Method gardo = Gardo.onFlowGrpo(RandomProjectionEmbedder.builder().build());
         TrainerConfig trainerConfig = TrainerConfig.builder().optPromptsPerEpoch(4).optGroupSize(4)
                 .optPromptsPerSamplingBatch(2).optGroupsPerMicroBatch(2).optOptimizerStepsPerEpoch(1).optSeed(7).build();
         List<Prompt> prompts = List.of(Prompt.of("a red circle"), Prompt.of("two blue squares"),

@@ -4,8 +4,10 @@ import io.diffrl4j.core.method.Method;
 import io.diffrl4j.core.reward.ImageEmbedder;
 import io.diffrl4j.regularizers.crd.Crd;
 import io.diffrl4j.regularizers.flowgrpo.FlowGrpo;
+import io.diffrl4j.regularizers.gardo.AdaptiveReference;
+import io.diffrl4j.regularizers.gardo.DiversityAwareAdvantage;
 import io.diffrl4j.regularizers.gardo.Gardo;
-import io.diffrl4j.regularizers.gardo.GardoConfig;
+import io.diffrl4j.regularizers.gardo.GatedKl;
 import io.diffrl4j.regularizers.nft.DiffusionNftRecipe;
 import io.diffrl4j.samplers.EulerStep;
 import io.diffrl4j.samplers.SdeWindow;
@@ -19,43 +21,60 @@ import io.diffrl4j.samplers.TrajectorySampler;
  * {@link DiffusionNftRecipe}).
  */
 public final class Sd35Methods {
+    /** The state key of every KL regularizer ({@code ReferenceKl.stateKey()}): removing it trains without a KL. */
+    private static final String KL = "regularizer:kl";
+
     private Sd35Methods() {}
 
     /**
      * @param name one of {@link Sd35Options#METHODS}
      * @param embedder image features for GARDO's diversity shaping, or null to switch it off
      * @param reward the reward spec trained on (DiffusionNFT's recipe depends on it)
-     * @param klBeta the KL coefficient of the method's KL regularizer, or null for the method's own
+     * @param klBeta the KL coefficient of the method's KL regularizer, or null for the method's own;
+     *     0 trains without a KL
      * @return the method
      */
     public static Method named(String name, ImageEmbedder embedder, String reward, Double klBeta) {
         return switch (name) {
-            case "flow-grpo" -> FlowGrpo.defaults(FlowGrpo.Config.builder().optBeta(klBeta == null ? 0 : klBeta).build());
-            case "flow-grpo-kl" -> klBeta == null ? FlowGrpo.defaults()
-                    : FlowGrpo.defaults(FlowGrpo.Config.builder().optBeta(klBeta).build());
-            case "gardo" -> Gardo.onFlowGrpo(gardo(reward, embedder, klBeta));
-            case "diffusion-nft" -> {
-                DiffusionNftRecipe recipe = DiffusionNftRecipe.forReward(reward);
-                yield klBeta == null ? recipe.method()
-                        : io.diffrl4j.regularizers.nft.DiffusionNft.defaults(recipe.configBuilder().optKlBeta(klBeta).build());
-            }
-            case "crd" -> klBeta == null ? Crd.defaults() : Crd.defaults(Crd.Config.builder().optKlBeta(klBeta).build());
+            case "flow-grpo" -> FlowGrpo.method(FlowGrpo.sampler().build(), klBeta == null ? 0 : klBeta);
+            case "flow-grpo-kl" -> klBeta == null ? FlowGrpo.method() : FlowGrpo.method(FlowGrpo.sampler().build(), klBeta);
+            case "gardo" -> gardo(reward, embedder, klBeta);
+            case "diffusion-nft" -> withKlBeta(DiffusionNftRecipe.forReward(reward).method(), klBeta);
+            case "crd" -> withKlBeta(Crd.method(), klBeta);
             default -> throw new IllegalArgumentException("unknown method '" + name + "'; choose one of " + Sd35Options.METHODS);
         };
     }
 
     /**
-     * GARDO on Flow-GRPO with its KL beta per reward, as its configs ({@code config/gardo.py}): 0.04
-     * for OCR, 0.07 otherwise (GenEval's).
+     * @param m a method with a KL
+     * @param klBeta its new beta (its kind of strength kept: CRD's stays reward-adaptive with its
+     *     floor), 0 to remove the KL, or null to keep the method's own
+     * @return the method with that KL
      */
-    static GardoConfig gardo(String reward, ImageEmbedder embedder, Double klBeta) {
-        GardoConfig.Builder b = GardoConfig.forFlowGrpo();
-        if (klBeta != null) {
-            b.optKlBeta(klBeta);
-        } else if (reward != null && reward.toLowerCase(java.util.Locale.ROOT).contains("ocr")) {
-            b.optKlBeta(0.04);
+    private static Method withKlBeta(Method m, Double klBeta) {
+        if (klBeta == null) {
+            return m;
         }
-        return embedder == null ? b.optDiversity(false).build() : b.optEmbedder(embedder).build();
+        return klBeta == 0 ? m.without(KL) : m.withKlBeta(klBeta);
+    }
+
+    /**
+     * GARDO on Flow-GRPO ({@link Gardo#flowGrpoBase()}) with its KL beta per reward, as its configs
+     * ({@code config/gardo.py}): 0.04 for OCR, 0.07 otherwise (GenEval's); the paper's gate and
+     * adaptive reference, and diversity-aware advantages when there is an embedder. With beta 0 there
+     * is no KL, so neither gate nor reference.
+     *
+     * @param reward the reward spec trained on
+     * @param embedder image features for the diversity shaping, or null for the base's group-relative advantages
+     * @param klBeta the KL coefficient, or null for the one of GARDO's config for the reward
+     * @return "gardo-flow-grpo"
+     */
+    static Method gardo(String reward, ImageEmbedder embedder, Double klBeta) {
+        double beta = klBeta != null ? klBeta
+                : reward != null && reward.toLowerCase(java.util.Locale.ROOT).contains("ocr") ? 0.04 : Gardo.FLOW_GRPO_BETA;
+        Method m = beta == 0 ? Gardo.flowGrpoBase().without(KL).withName("gardo-flow-grpo")
+                : Gardo.on(Gardo.flowGrpoBase().withKlBeta(beta), GatedKl.builder(), AdaptiveReference.flowGrpo());
+        return embedder == null ? m : m.withAdvantages(new DiversityAwareAdvantage(embedder));
     }
 
     /**

@@ -67,6 +67,19 @@ public final class CfgAnchoredKl extends ReferenceKl {
     }
 
     /**
+     * @throws IllegalArgumentException for a reference other than the pretrained model: the anchor is
+     *     the pretrained model by definition
+     */
+    @Override
+    public CfgAnchoredKl with(String newReference, KlStrength newStrength) {
+        if (newReference != null) {
+            throw new IllegalArgumentException("the CFG-anchored KL is anchored to the pretrained model; it cannot "
+                    + "measure against adapter set '" + newReference + "'");
+        }
+        return new CfgAnchoredKl(anchorGuidance, newStrength);
+    }
+
+    /**
      * @param prediction a pass's prediction
      * @return the anchor velocity {@code v_u + w_kl (v_c - v_u)} of the pretrained model (b, ...), no
      *     gradient (cached by the prediction for the pass)

@@ -12,59 +12,65 @@ import io.diffrl4j.core.reward.RewardBatch;
  * not at all, which lets early learning move fast.
  *
  * <ul>
- *   <li>{@linkplain #perSample per sample} (the paper): {@code lambda_i = floor + (klBeta - floor) *
+ *   <li>{@linkplain #perSample per sample} (the paper): {@code lambda_i = floor + (beta - floor) *
  *       r~_i} with {@code r~_i = clip(A_i / 5 / 2 + 0.5, 0, 1)} from the batch's advantages; returns
  *       a (b) array.
- *   <li>{@linkplain #perBatch per batch}: {@code lambda = floor + (klBeta - floor) * clip(mean_i
+ *   <li>{@linkplain #perBatch per batch}: {@code lambda = floor + (beta - floor) * clip(mean_i
  *       r_i, 0, 1)} with {@code r_i} the RAW proxy reward of the micro-batch's rows (read from
  *       {@link MicroBatch#rewards()} at {@link MicroBatch#rows()}; for a micro-batch that holds part
  *       of a group, the rows of its whole group, {@link MicroBatch#groups()}, so that cutting a group
  *       into parts does not change its coefficient); returns a scalar. The mapping
  *       assumes a proxy reward that lives in [0, 1], as the OCR and GenEval rewards do; rewards on
- *       another scale saturate at {@code floor} or {@code klBeta}.
+ *       another scale saturate at {@code floor} or {@code beta}.
  * </ul>
  *
  * <p>The coefficients carry no gradient. The arrays belong to the manager that currently owns
  * {@code batch.advantages()} (the trainer's per-pass scope during training). Immutable.
  */
 public final class RewardAdaptiveKlStrength implements KlStrength {
-    private final double klBeta;
+    private final double beta;
     private final double floor;
     private final boolean perSample;
 
-    private RewardAdaptiveKlStrength(double klBeta, double floor, boolean perSample) {
-        if (!(klBeta >= 0) || Double.isInfinite(klBeta)) {
-            throw new IllegalArgumentException("klBeta must be finite and >= 0, got " + klBeta);
+    private RewardAdaptiveKlStrength(double beta, double floor, boolean perSample) {
+        if (!(beta >= 0) || Double.isInfinite(beta)) {
+            throw new IllegalArgumentException("beta must be finite and >= 0, got " + beta);
         }
-        if (!(floor >= 0 && floor <= klBeta)) {
-            throw new IllegalArgumentException("klFloor must be in [0, klBeta = " + klBeta + "], got " + floor);
+        if (!(floor >= 0 && floor <= beta)) {
+            throw new IllegalArgumentException("klFloor must be in [0, beta = " + beta + "], got " + floor);
         }
-        this.klBeta = klBeta;
+        this.beta = beta;
         this.floor = floor;
         this.perSample = perSample;
     }
 
     /**
-     * @param klBeta the coefficient at {@code r~ = 1} (paper 0.1), finite and {@code >= 0}
-     * @param floor the coefficient at {@code r~ = 0} (paper 1e-4), in [0, klBeta]
+     * @param beta the coefficient at {@code r~ = 1} (paper 0.1), finite and {@code >= 0}
+     * @param floor the coefficient at {@code r~ = 0} (paper 1e-4), in [0, beta]
      * @return the paper's per-sample strength
      */
-    public static RewardAdaptiveKlStrength perSample(double klBeta, double floor) {
-        return new RewardAdaptiveKlStrength(klBeta, floor, true);
+    public static RewardAdaptiveKlStrength perSample(double beta, double floor) {
+        return new RewardAdaptiveKlStrength(beta, floor, true);
     }
 
     /**
-     * @param klBeta the coefficient at a mean raw reward of 1, finite and {@code >= 0}
-     * @param floor the coefficient at a mean raw reward of 0, in [0, klBeta]
+     * @param beta the coefficient at a mean raw reward of 1, finite and {@code >= 0}
+     * @param floor the coefficient at a mean raw reward of 0, in [0, beta]
      * @return the per-batch strength from the mean raw proxy reward
      */
-    public static RewardAdaptiveKlStrength perBatch(double klBeta, double floor) {
-        return new RewardAdaptiveKlStrength(klBeta, floor, false);
+    public static RewardAdaptiveKlStrength perBatch(double beta, double floor) {
+        return new RewardAdaptiveKlStrength(beta, floor, false);
     }
 
     /** @return the coefficient at full reward */
-    public double klBeta() {
-        return klBeta;
+    public double beta() {
+        return beta;
+    }
+
+    /** @return this strength with another coefficient at full reward, the same floor and form */
+    @Override
+    public RewardAdaptiveKlStrength withBeta(double newBeta) {
+        return new RewardAdaptiveKlStrength(newBeta, floor, perSample);
     }
 
     /** @return the coefficient at zero reward */
@@ -82,9 +88,9 @@ public final class RewardAdaptiveKlStrength implements KlStrength {
         NDArray advantages = batch.advantages().stopGradient();
         if (perSample) {
             NDArray r = CenteredRewardMatching.normalisedReward(advantages);
-            return ScalarMath.mul(r, klBeta - floor).add((float) floor);
+            return ScalarMath.mul(r, beta - floor).add((float) floor);
         }
-        return advantages.getManager().create((float) (floor + (klBeta - floor) * clip01(meanRawReward(batch))));
+        return advantages.getManager().create((float) (floor + (beta - floor) * clip01(meanRawReward(batch))));
     }
 
     /**
@@ -112,7 +118,7 @@ public final class RewardAdaptiveKlStrength implements KlStrength {
 
     @Override
     public String toString() {
-        return "RewardAdaptiveKlStrength{" + (perSample ? "per-sample" : "per-batch") + ", klBeta=" + klBeta + ", floor="
+        return "RewardAdaptiveKlStrength{" + (perSample ? "per-sample" : "per-batch") + ", beta=" + beta + ", floor="
                 + floor + "}";
     }
 }

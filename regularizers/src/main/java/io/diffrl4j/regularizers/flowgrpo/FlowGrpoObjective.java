@@ -219,7 +219,7 @@ public final class FlowGrpoObjective implements PolicyObjective {
         double[][] kl = rewards.referenceKl();
         if (kl == null) {
             throw new IllegalStateException("Flow-GRPO's KL-in-reward (klReward " + klReward + ") needs rollouts that "
-                    + "record the KL to the reference: sample with a ReferenceKlSampler (FlowGrpo.Config.optKlReward wires one)");
+                    + "record the KL to the reference: sample with a ReferenceKlSampler (FlowGrpo.withKlReward wires one)");
         }
         double[] r = rewards.proxy();
         double[] column = new double[r.length];

@@ -26,19 +26,95 @@ import java.util.Map;
  * continue exactly. Subclass to change the rule and override {@link #update}.
  */
 public class GateController {
-    private final GateConfig config;
+    /** The paper's starting gated fraction {@code k0}. */
+    public static final double INITIAL_K = 0.1;
+
+    private final double initialK;
+    private final double minK;
+    private final double maxK;
+    private final double increase;
+    private final double decrease;
+    private final int window;
     private final Deque<Double> history = new ArrayDeque<>();
     private double k;
 
-    /** @param config the bounds, factors and window */
-    public GateController(GateConfig config) {
-        this.config = config;
-        this.k = config.initialK();
+    /** The paper's controller: {@code k0 = 0.1} in [0.02, 0.2], factors 1.1 and 0.9, a window of 20 epochs. */
+    public GateController() {
+        this(INITIAL_K, 0.02, 0.2, 1.1, 0.9, 20);
     }
 
-    /** @return the settings */
-    public GateConfig config() {
-        return config;
+    /**
+     * @param initialK the starting gated fraction {@code k0}, in [minK, maxK]
+     * @param minK the lower bound of {@code k}, {@code 0 < minK <= maxK <= 1}
+     * @param maxK the upper bound of {@code k}
+     * @param increase the factor when the uncertainty exceeds its recent maximum, finite and {@code >= 1}
+     * @param decrease the factor when it falls below its recent minimum, in (0, 1]
+     * @param window how many past epoch means are remembered, at least 1
+     * @throws IllegalArgumentException naming the first bad setting
+     */
+    public GateController(double initialK, double minK, double maxK, double increase, double decrease, int window) {
+        if (!(minK > 0 && minK <= maxK && maxK <= 1)) {
+            throw new IllegalArgumentException("kRange must satisfy 0 < min <= max <= 1, got [" + minK + ", " + maxK + "]");
+        }
+        if (!(initialK >= minK && initialK <= maxK)) {
+            throw new IllegalArgumentException("initialK must lie in [" + minK + ", " + maxK + "], got " + initialK);
+        }
+        if (!(increase >= 1) || Double.isInfinite(increase)) {
+            throw new IllegalArgumentException("increase must be finite and >= 1, got " + increase);
+        }
+        if (!(decrease > 0 && decrease <= 1)) {
+            throw new IllegalArgumentException("decrease must be in (0, 1], got " + decrease);
+        }
+        if (window < 1) {
+            throw new IllegalArgumentException("window must be >= 1, got " + window);
+        }
+        this.initialK = initialK;
+        this.minK = minK;
+        this.maxK = maxK;
+        this.increase = increase;
+        this.decrease = decrease;
+        this.window = window;
+        this.k = initialK;
+    }
+
+    /** @return a controller with these settings and a fresh state (no history, {@code k = k0}) */
+    public GateController fresh() {
+        return new GateController(initialK, minK, maxK, increase, decrease, window);
+    }
+
+    /** @return the starting gated fraction {@code k0} */
+    public double initialK() {
+        return initialK;
+    }
+
+    /** @return the lower bound of {@code k} */
+    public double minK() {
+        return minK;
+    }
+
+    /** @return the upper bound of {@code k} */
+    public double maxK() {
+        return maxK;
+    }
+
+    /** @return the factor applied when the uncertainty exceeds its recent maximum */
+    public double increase() {
+        return increase;
+    }
+
+    /** @return the factor applied when the uncertainty falls below its recent minimum */
+    public double decrease() {
+        return decrease;
+    }
+
+    /** @return how many past epoch means the controller remembers */
+    public int window() {
+        return window;
+    }
+
+    @Override
+    public String toString() {
+        return "k0=" + initialK + " in [" + minK + ", " + maxK + "], x" + increase + " / x" + decrease + ", window " + window;
     }
 
     /** @return the current gated fraction */
@@ -62,15 +138,15 @@ public class GateController {
             throw new IllegalArgumentException("the mean uncertainty must be finite, got " + meanNonNegative);
         }
         if (history.isEmpty()) {
-            k = config.initialK();
+            k = initialK;
         } else if (meanNonNegative > max()) {
-            k *= config.increase();
+            k *= increase;
         } else if (meanNonNegative < min()) {
-            k *= config.decrease();
+            k *= decrease;
         }
-        k = Math.max(config.minK(), Math.min(config.maxK(), k));
+        k = Math.max(minK, Math.min(maxK, k));
         history.addLast(meanNonNegative);
-        while (history.size() > config.window()) {
+        while (history.size() > window) {
             history.removeFirst();
         }
         return k;
@@ -103,7 +179,7 @@ public class GateController {
     public void restore(Map<String, Double> state) {
         history.clear();
         if (state.isEmpty()) {
-            k = config.initialK();
+            k = initialK;
             return;
         }
         Double savedK = state.get("k");

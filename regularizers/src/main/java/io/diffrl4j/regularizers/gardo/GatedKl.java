@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.diffrl4j.core.nn.ScalarMath;
-import io.diffrl4j.core.objective.KlForm;
 import io.diffrl4j.core.objective.KlStrength;
 import io.diffrl4j.core.objective.MicroBatch;
 import io.diffrl4j.core.objective.Prediction;
@@ -14,6 +13,7 @@ import io.diffrl4j.core.objective.StepMetrics;
 import io.diffrl4j.core.objective.TrainingProgress;
 import io.diffrl4j.core.reward.RewardBatch;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,7 +50,9 @@ import org.slf4j.LoggerFactory;
  * <p>Extension points for users: override {@link #uncertainty(RewardBatch)} for another
  * uncertainty measure, {@link #gate(double[], double)} for another selection rule, or
  * {@link #updateK(double)} for another controller; {@link #GatedKl(GatedKl)} copies the settings of
- * an existing gate (see {@link Gardo#replaceGate}).
+ * an existing gate (see {@link Gardo#replaceGate}). Build one with {@link #builder()}, which gates a
+ * given {@link ReferenceKl} ({@link Builder#gating}): the gate keeps that KL's reference, guidance,
+ * form and strength.
  *
  * <p>Arrays created in a pass belong to the manager of the reduced KL (the pass's manager). Holds
  * the epoch's gate and the controller: not thread-safe, training thread only.
@@ -58,12 +60,9 @@ import org.slf4j.LoggerFactory;
 public class GatedKl extends ReferenceKl {
     private static final Logger LOG = LoggerFactory.getLogger(GatedKl.class);
 
-    private final String reference;
-    private final Double guidance;
-    private final KlForm form;
-    private final KlStrength strength;
-    private final GateConfig config;
+    private final RewardUncertainty measure;
     private final GateController controller;
+    private final boolean inclusiveThreshold;
     private final boolean klOnAllWhenNoneGated;
 
     private boolean[] gate;
@@ -73,39 +72,16 @@ public class GatedKl extends ReferenceKl {
     private NDArray lastKl;
 
     /**
-     * @param reference the reference adapter set (GARDO: {@code AdapterRoles.REFERENCE}), or null
-     *     for the pretrained model
-     * @param guidance the reference's CFG scale, or null for the policy prediction's own
-     * @param form the variance form of trajectory KLs
-     * @param strength the coefficient (GARDO: constant beta)
-     * @param config the gate's settings
+     * @param kl the KL to gate: its reference, guidance, form and strength
+     * @param settings the gate's settings
      */
-    public GatedKl(String reference, Double guidance, KlForm form, KlStrength strength, GateConfig config) {
-        this(reference, guidance, form, strength, config, false);
-    }
-
-    /**
-     * @param reference the reference adapter set, or null for the pretrained model
-     * @param guidance the reference's CFG scale, or null for the policy prediction's own
-     * @param form the variance form of trajectory KLs
-     * @param strength the coefficient (GARDO: constant beta)
-     * @param config the gate's settings
-     * @param klOnAllWhenNoneGated apply the KL to every sample of a micro-batch in which nothing is
-     *     gated (GARDO's DiffusionNFT script) instead of none (its Flow-GRPO script)
-     */
-    public GatedKl(String reference, Double guidance, KlForm form, KlStrength strength, GateConfig config,
-            boolean klOnAllWhenNoneGated) {
-        super(reference, guidance, form, strength);
-        if (form == null || strength == null || config == null) {
-            throw new IllegalArgumentException("a gated KL needs a form, a strength and a gate config");
-        }
-        this.reference = reference;
-        this.guidance = guidance;
-        this.form = form;
-        this.strength = strength;
-        this.config = config;
-        this.controller = new GateController(config);
-        this.klOnAllWhenNoneGated = klOnAllWhenNoneGated;
+    protected GatedKl(ReferenceKl kl, Builder settings) {
+        super(kl.reference(), kl.guidance(), kl.form(), kl.strength());
+        this.measure = settings.uncertainty;
+        this.controller = new GateController(settings.initialK, settings.minK, settings.maxK, settings.increase,
+                settings.decrease, settings.window);
+        this.inclusiveThreshold = settings.inclusiveThreshold;
+        this.klOnAllWhenNoneGated = settings.klOnAllWhenNoneGated;
     }
 
     /**
@@ -115,8 +91,46 @@ public class GatedKl extends ReferenceKl {
      * @param template the gate whose settings to copy
      */
     protected GatedKl(GatedKl template) {
-        this(template.reference, template.guidance, template.form, template.strength, template.config,
-                template.klOnAllWhenNoneGated);
+        this(template, template.toBuilder());
+    }
+
+    /** @return a builder holding the paper's gate: win-rate uncertainty over the batch, {@code k0 = 0.1} in [0.02, 0.2] */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** @return a builder holding the official code's gate: the paper's with rank uncertainty ({@link RewardUncertainty#officialCode()}) */
+    public static Builder officialCode() {
+        return new Builder().optUncertainty(RewardUncertainty.officialCode());
+    }
+
+    /** @return a builder holding this gate's settings */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.uncertainty = measure;
+        b.initialK = controller.initialK();
+        b.minK = controller.minK();
+        b.maxK = controller.maxK();
+        b.increase = controller.increase();
+        b.decrease = controller.decrease();
+        b.window = controller.window();
+        b.inclusiveThreshold = inclusiveThreshold;
+        b.klOnAllWhenNoneGated = klOnAllWhenNoneGated;
+        return b;
+    }
+
+    /**
+     * @return a gate with this one's settings (a fresh controller) on the KL with another reference
+     *     or strength
+     * @throws UnsupportedOperationException for a subclass that does not override it
+     */
+    @Override
+    public GatedKl with(String newReference, KlStrength newStrength) {
+        if (getClass() != GatedKl.class) {
+            throw new UnsupportedOperationException(getClass().getName() + " extends GatedKl without overriding "
+                    + "with(reference, strength): it cannot be copied with another reference or beta");
+        }
+        return toBuilder().gating(new ReferenceKl(newReference, guidance(), form(), newStrength));
     }
 
     /** @return whether a micro-batch with nothing gated gets the KL on every sample (instead of none) */
@@ -124,29 +138,21 @@ public class GatedKl extends ReferenceKl {
         return klOnAllWhenNoneGated;
     }
 
-    /** @return the reference adapter set, or null for the pretrained model */
-    public String reference() {
-        return reference;
+    /** @return whether images at the percentile threshold are gated too ({@code U >= t}) */
+    public boolean inclusiveThreshold() {
+        return inclusiveThreshold;
     }
 
-    /** @return the reference's CFG scale, or null for the policy prediction's own */
-    public Double guidance() {
-        return guidance;
+    /** @return the uncertainty measure the gate ranks images by */
+    public RewardUncertainty measure() {
+        return measure;
     }
 
-    /** @return the KL variance form */
-    public KlForm form() {
-        return form;
-    }
-
-    /** @return the KL coefficient */
-    public KlStrength strength() {
-        return strength;
-    }
-
-    /** @return the gate's settings */
-    public GateConfig config() {
-        return config;
+    @Override
+    public String toString() {
+        return "GatedKl{" + measure + ", " + controller + (inclusiveThreshold ? ", U >= t" : ", U > t")
+                + (klOnAllWhenNoneGated ? ", KL on all when none gated" : "") + ", reference "
+                + (reference() == null ? "pretrained" : reference()) + ", " + strength() + "}";
     }
 
     /** @return the controller of {@code k} */
@@ -209,32 +215,32 @@ public class GatedKl extends ReferenceKl {
         this.gatedFraction = (double) count / g.length;
         LOG.info("GARDO gate, epoch {}: k = {}, gated {} of {} images ({} with U >= 0, threshold {}, {} {} vs {})",
                 progress.epoch(), String.format("%.4f", k), count, g.length, nonNeg.length,
-                String.format("%.4g", threshold), config.form(), rewards.proxyName(),
-                RewardUncertainty.auxiliaryNames(rewards, config));
+                String.format("%.4g", threshold), measure.form(), rewards.proxyName(),
+                measure.auxiliaryNames(rewards));
     }
 
     /**
      * The per-image uncertainty; samples with {@code U >= 0} are candidates for the gate. The
-     * default follows the config ({@link RewardUncertainty#uncertainty(RewardBatch, GateConfig)}).
+     * default is {@link #measure()} ({@link RewardUncertainty#uncertainty(RewardBatch)}).
      *
      * @param rewards the epoch's scores, proxy and auxiliaries
      * @return one finite value per image, in prompt order
      */
     protected double[] uncertainty(RewardBatch rewards) {
-        return RewardUncertainty.uncertainty(rewards, config);
+        return measure.uncertainty(rewards);
     }
 
     /**
      * Chooses the gated images. The default gates the top {@code k} of the non-negative
      * uncertainties ({@link RewardUncertainty#gate(double[], double, boolean)}, strictly above the
-     * threshold unless {@link GateConfig#inclusiveThreshold()}).
+     * threshold unless {@link #inclusiveThreshold()}).
      *
      * @param uncertainty one value per image
      * @param k the current gated fraction
      * @return one entry per image, true where the KL applies
      */
     protected boolean[] gate(double[] uncertainty, double k) {
-        return RewardUncertainty.gate(uncertainty, k, config.inclusiveThreshold());
+        return RewardUncertainty.gate(uncertainty, k, inclusiveThreshold);
     }
 
     /**
@@ -314,5 +320,99 @@ public class GatedKl extends ReferenceKl {
     @Override
     public void restore(Map<String, Double> state) {
         controller.restore(state);
+    }
+
+    /** The gate's settings, holding the paper's defaults; {@link #gating} checks them. */
+    public static final class Builder {
+        private RewardUncertainty uncertainty = RewardUncertainty.paper();
+        private double initialK = GateController.INITIAL_K;
+        private double minK = 0.02;
+        private double maxK = 0.2;
+        private double increase = 1.1;
+        private double decrease = 0.9;
+        private int window = 20;
+        private boolean inclusiveThreshold;
+        private boolean klOnAllWhenNoneGated;
+
+        private Builder() {}
+
+        /** @param measure the uncertainty the gate ranks images by @return this */
+        public Builder optUncertainty(RewardUncertainty measure) {
+            if (measure == null) {
+                throw new IllegalArgumentException("the gate's uncertainty measure must not be null");
+            }
+            this.uncertainty = measure;
+            return this;
+        }
+
+        /** @param names the auxiliary rewards the uncertainty compares with (empty: all) @return this */
+        public Builder optAuxiliaries(List<String> names) {
+            this.uncertainty = uncertainty.withAuxiliaries(names);
+            return this;
+        }
+
+        /** @param k the starting gated fraction {@code k0} (paper 0.1) @return this */
+        public Builder optInitialK(double k) {
+            this.initialK = k;
+            return this;
+        }
+
+        /** @param min the lower bound of {@code k} (0.02) @param max its upper bound (0.2) @return this */
+        public Builder optKRange(double min, double max) {
+            this.minK = min;
+            this.maxK = max;
+            return this;
+        }
+
+        /**
+         * @param up the factor on {@code k} when the uncertainty exceeds its recent maximum (1.1)
+         * @param down the factor when it falls below its recent minimum (0.9)
+         * @return this
+         */
+        public Builder optFactors(double up, double down) {
+            this.increase = up;
+            this.decrease = down;
+            return this;
+        }
+
+        /** @param epochs how many past epoch means the controller remembers (20) @return this */
+        public Builder optWindow(int epochs) {
+            this.window = epochs;
+            return this;
+        }
+
+        /**
+         * @param inclusive gate images AT the percentile threshold too ({@code U >= t}); default
+         *     false: strictly above it ({@code U > t}), as the official code, so that all-equal
+         *     uncertainties (e.g. perfect agreement, all 0) gate nothing; the price is that with very
+         *     few non-negative uncertainties (one, say) nothing may be gated
+         * @return this
+         */
+        public Builder optInclusiveThreshold(boolean inclusive) {
+            this.inclusiveThreshold = inclusive;
+            return this;
+        }
+
+        /**
+         * @param on apply the KL to every sample of a micro-batch in which nothing is gated (GARDO's
+         *     DiffusionNFT script) instead of none (its Flow-GRPO script, the default)
+         * @return this
+         */
+        public Builder optKlOnAllWhenNoneGated(boolean on) {
+            this.klOnAllWhenNoneGated = on;
+            return this;
+        }
+
+        /**
+         * @param kl the KL to gate (its reference, guidance, form and strength are kept)
+         * @return the gated KL
+         * @throws IllegalArgumentException naming the first bad setting
+         */
+        public GatedKl gating(ReferenceKl kl) {
+            if (kl == null) {
+                throw new IllegalArgumentException("the gate needs the KL it gates");
+            }
+            return new GatedKl(kl, this);
+        }
     }
 }

@@ -7,41 +7,92 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * GARDO's reward uncertainty and top-k gate as pure host functions (docs/ALGORITHMS.md 6.1), so that they
- * can be checked on hand-made reward tables and reused by custom gates.
+ * GARDO's reward uncertainty (docs/ALGORITHMS.md 6.1): how each image's standing under the proxy
+ * reward differs from its mean standing under the auxiliary rewards. The record holds the settings
+ * of the measure {@link GatedKl} gates by; its top-k gate and standings are pure host functions, so
+ * that they can be checked on hand-made reward tables and reused by custom gates.
  *
  * <p>All arrays are per image in prompt order (the order of a {@link RewardBatch}); nothing here
  * keeps state or touches NDArrays.
+ *
+ * @param form the standing each reward is turned into (paper: {@link UncertaintyForm#WIN_RATE})
+ * @param sign the direction of the difference (paper: {@link UncertaintySign#PROXY_MINUS_AUXILIARY})
+ * @param scope where standings are computed (paper: {@link UncertaintyScope#BATCH})
+ * @param auxiliaries the auxiliary rewards compared with, by name; empty (the paper's) means every
+ *     auxiliary reward the trainer scored ({@code RewardBatch.auxiliaryNames()})
  */
-public final class RewardUncertainty {
-    private RewardUncertainty() {}
+public record RewardUncertainty(UncertaintyForm form, UncertaintySign sign, UncertaintyScope scope, List<String> auxiliaries) {
+    /** Checks every setting and names the first bad one; freezes the names. */
+    public RewardUncertainty {
+        if (form == null || sign == null || scope == null) {
+            throw new IllegalArgumentException("the uncertainty needs a form, a sign and a scope, got " + form + ", " + sign
+                    + ", " + scope);
+        }
+        if (auxiliaries == null) {
+            throw new IllegalArgumentException("auxiliaries must not be null (use an empty list for all)");
+        }
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (String a : auxiliaries) {
+            if (a == null || a.isBlank()) {
+                throw new IllegalArgumentException("auxiliaries must not contain blank names, got " + auxiliaries);
+            }
+            if (!seen.add(a)) {
+                throw new IllegalArgumentException("auxiliaries name '" + a + "' twice");
+            }
+        }
+        auxiliaries = List.copyOf(auxiliaries);
+    }
+
+    /** @return the paper's measure: win-rates over the whole batch, proxy minus auxiliary, every auxiliary */
+    public static RewardUncertainty paper() {
+        return new RewardUncertainty(UncertaintyForm.WIN_RATE, UncertaintySign.PROXY_MINUS_AUXILIARY, UncertaintyScope.BATCH,
+                List.of());
+    }
 
     /**
-     * @param rewards the epoch's scores
-     * @param config form, sign, scope and the auxiliary subset
-     * @return {@code U_i} per image
-     * @throws IllegalStateException when the batch has none of the auxiliary rewards the gate needs
-     * @throws IllegalArgumentException when a configured auxiliary is not among the scored rewards
+     * @return the official code's measure: descending ranks over the whole batch,
+     *     {@code rank_proxy - mean rank_aux} (positive when the proxy rates the sample lower than the
+     *     auxiliaries; see {@link UncertaintySign})
      */
-    public static double[] uncertainty(RewardBatch rewards, GateConfig config) {
-        List<String> names = auxiliaryNames(rewards, config);
-        List<double[]> aux = new ArrayList<>(names.size());
-        for (String n : names) {
-            aux.add(rewards.get(n));
-        }
-        int scopeSize = config.scope() == UncertaintyScope.BATCH ? rewards.size() : rewards.groupSize();
-        return uncertainty(rewards.proxy(), aux, scopeSize, config.form(), config.sign());
+    public static RewardUncertainty officialCode() {
+        return new RewardUncertainty(UncertaintyForm.RANK, UncertaintySign.PROXY_MINUS_AUXILIARY, UncertaintyScope.BATCH,
+                List.of());
+    }
+
+    /** @param names auxiliary rewards by name (empty: all) @return this measure over those rewards */
+    public RewardUncertainty withAuxiliaries(List<String> names) {
+        return new RewardUncertainty(form, sign, scope, names);
+    }
+
+    @Override
+    public String toString() {
+        return form + ", " + sign + ", " + scope + ", auxiliaries=" + (auxiliaries.isEmpty() ? "all" : auxiliaries);
     }
 
     /**
      * @param rewards the epoch's scores
-     * @param config the gate's settings
-     * @return the auxiliary rewards the gate compares with: the configured subset, or all
+     * @return {@code U_i} per image
+     * @throws IllegalStateException when the batch has none of the auxiliary rewards the gate needs
+     * @throws IllegalArgumentException when a configured auxiliary is not among the scored rewards
+     */
+    public double[] uncertainty(RewardBatch rewards) {
+        List<String> names = auxiliaryNames(rewards);
+        List<double[]> aux = new ArrayList<>(names.size());
+        for (String n : names) {
+            aux.add(rewards.get(n));
+        }
+        int scopeSize = scope == UncertaintyScope.BATCH ? rewards.size() : rewards.groupSize();
+        return uncertainty(rewards.proxy(), aux, scopeSize, form, sign);
+    }
+
+    /**
+     * @param rewards the epoch's scores
+     * @return the auxiliary rewards the gate compares with: {@link #auxiliaries()}, or all when empty
      * @throws IllegalStateException when there are none
      * @throws IllegalArgumentException when a configured name is missing or is the proxy
      */
-    public static List<String> auxiliaryNames(RewardBatch rewards, GateConfig config) {
-        List<String> names = config.auxiliaries().isEmpty() ? rewards.auxiliaryNames() : config.auxiliaries();
+    public List<String> auxiliaryNames(RewardBatch rewards) {
+        List<String> names = auxiliaries.isEmpty() ? rewards.auxiliaryNames() : auxiliaries;
         if (names.isEmpty()) {
             throw new IllegalStateException("GARDO's gate compares the proxy reward '" + rewards.proxyName()
                     + "' with auxiliary rewards, but none were scored: add at least one with "

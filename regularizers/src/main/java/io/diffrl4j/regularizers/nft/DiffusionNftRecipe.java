@@ -1,5 +1,6 @@
 package io.diffrl4j.regularizers.nft;
 
+import io.diffrl4j.core.adapter.AdapterRoles;
 import io.diffrl4j.core.method.Method;
 import io.diffrl4j.core.schedule.EmaDecay;
 import java.util.Locale;
@@ -9,7 +10,7 @@ import java.util.Locale;
  * ({@code sd3_geneval}, {@code sd3_pickscore}, {@code sd3_hpsv2}, {@code sd3_ocr}): optimizer steps
  * per epoch ({@code gradient_step_per_epoch}), {@code beta_nft} ({@code config.beta}) and the "old"
  * model's decay ({@code decay_type} 1: {@code min(0.001 step, 0.5)}; 2: 0 for 75 steps, then
- * {@code min(0.0075 (step - 75), 0.999)}). Everything else is {@link DiffusionNft.Config}'s default.
+ * {@code min(0.0075 (step - 75), 0.999)}). Everything else is {@link DiffusionNft#method()}'s default.
  */
 public enum DiffusionNftRecipe {
     /** {@code sd3_geneval}: 1 optimizer step per epoch, beta 1, decay type 1. */
@@ -55,13 +56,23 @@ public enum DiffusionNftRecipe {
         return optimizerStepsPerEpoch;
     }
 
-    /** @return a config builder with this recipe's beta and "old" decay set */
-    public DiffusionNft.Config.Builder configBuilder() {
-        return DiffusionNft.Config.builder().optBetaNft(betaNft).optOldDecay(oldDecay);
+    /** @return {@code beta_nft} of this reward's config */
+    public double betaNft() {
+        return betaNft;
     }
 
-    /** @return DiffusionNFT with this recipe */
+    /** @return the decay of the "old" model in this reward's config */
+    public EmaDecay oldDecay() {
+        return oldDecay;
+    }
+
+    /**
+     * @return {@link DiffusionNft#method()} with this reward's {@code beta_nft} and "old" decay
+     *     (the optimizer steps per epoch are the trainer's: {@link #optimizerStepsPerEpoch()})
+     */
     public Method method() {
-        return DiffusionNft.defaults(configBuilder().build());
+        return DiffusionNft.method()
+                .withObjective(new DiffusionNftObjective(betaNft, DiffusionNft.noiseLevels(0.99), AdapterRoles.OLD))
+                .withSchedule(DiffusionNft.oldEma(oldDecay));
     }
 }

@@ -28,40 +28,32 @@ import io.diffrl4j.samplers.TrajectorySampler;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import io.diffrl4j.core.schedule.PolicyEma;
 import org.junit.jupiter.api.Test;
 
 class CrdTest {
     @Test
-    void configDefaultsAreThePapers() {
-        Crd.Config c = Crd.Config.builder().build();
-        assertEquals(1.0, c.betaCrd());
-        assertEquals(ImplicitRewardForm.ADAPTIVE, c.implicitReward());
-        assertEquals(CenteringScope.PROMPT, c.centering());
-        assertEquals(MatchingLoss.MSE, c.loss());
+    void recipeDefaultsAreThePapers() {
+        Method crd = Crd.method();
         // The port's num_train_timesteps 20 stratified over the rollout's own 10 levels, shared by a group.
         io.diffrl4j.core.flow.StratifiedRolloutNoiseLevels levels = assertInstanceOf(
-                io.diffrl4j.core.flow.StratifiedRolloutNoiseLevels.class, c.noiseLevels());
+                io.diffrl4j.core.flow.StratifiedRolloutNoiseLevels.class, ((CrdObjective) crd.objective()).noiseLevels());
         assertEquals(20, levels.levelsPerSample(), "num_train_timesteps 20");
         assertTrue(levels.sharedWithinGroup());
         assertArrayEquals(java.util.Arrays.copyOf(io.diffrl4j.core.flow.InferenceSchedule.of(10, 3.0).sigmas(), 10),
                 levels.levels());
-        assertEquals(0.1, c.klBeta());
-        assertEquals(1e-4, c.klFloor());
-        assertEquals(4.5, c.klGuidance());
-        assertEquals(KlStrengthMode.PER_SAMPLE, c.klStrength());
-        assertEquals(SamplerMode.DECOUPLED, c.samplerMode());
-        assertEquals(new EmaDecay(0, 0.25, 0.005, 0.999), c.oldDecay());
-        assertEquals(new EmaDecay(75, 0.0, 0.0075, 0.999), c.samplerDecay());
-        assertEquals(1.0, c.guidanceScale());
-        assertEquals(10, c.steps());
-        assertEquals(3.0, c.shift());
-        assertTrue(c.globalStd());
-        assertEquals(5.0, c.advantageClip());
+        assertEquals(-1.0, ((CrdObjective) crd.objective()).weightTemp(), "plain-mean centring, as default.yaml");
+        assertEquals(new EmaDecay(0, 0.25, 0.005, 0.999), decay(crd, 0));
+        assertEquals(new EmaDecay(75, 0.0, 0.0075, 0.999), decay(crd, 1));
+    }
+
+    private static EmaDecay decay(Method m, int schedule) {
+        return ((EmaSchedule) m.schedules().get(schedule)).decay();
     }
 
     @Test
     void defaultsComposeTheMethod() {
-        Method crd = Crd.defaults();
+        Method crd = Crd.method();
         assertEquals("crd", crd.name());
         assertEquals(AdapterRoles.SAMPLER, crd.samplingSet());
         assertEquals(List.of(AdapterRoles.OLD, AdapterRoles.SAMPLER, AdapterRoles.EMA), crd.snapshots());
@@ -80,7 +72,7 @@ class CrdTest {
         assertEquals(4.5, kl.anchorGuidance());
         RewardAdaptiveKlStrength strength = assertInstanceOf(RewardAdaptiveKlStrength.class, kl.strength());
         assertTrue(strength.isPerSample());
-        assertEquals(0.1, strength.klBeta());
+        assertEquals(0.1, strength.beta());
         assertEquals(1e-4, strength.floor());
         assertEquals(3, crd.schedules().size());
         assertEquals("PolicyEma[ema, decay 0.995 every 10 epochs]", crd.schedules().get(2).toString());
@@ -90,47 +82,47 @@ class CrdTest {
 
     @Test
     void everyPartSwitchesAlone() {
-        Method onPolicy = Crd.defaults(Crd.Config.builder().optSamplerMode(SamplerMode.ON_POLICY).optEma(false).build());
+        Method onPolicy = Crd.method(SamplerMode.ON_POLICY).without(PolicyEma.STATE_KEY);
         assertEquals(AdapterRoles.POLICY, onPolicy.samplingSet());
         assertEquals(List.of(AdapterRoles.OLD), onPolicy.snapshots());
         assertEquals(1, onPolicy.schedules().size());
-        Method collapse = Crd.defaults(Crd.Config.builder().optSamplerMode(SamplerMode.MOVING_REFERENCE).optEma(false)
-                .build());
+        Method collapse = Crd.method(SamplerMode.MOVING_REFERENCE).without(PolicyEma.STATE_KEY);
         assertEquals(AdapterRoles.OLD, collapse.samplingSet());
         assertEquals(List.of(AdapterRoles.OLD), collapse.snapshots());
 
-        assertTrue(Crd.defaults(Crd.Config.builder().optKlBeta(0).build()).regularizers().isEmpty(), "KL off");
-        KlStrength constant = ((CfgAnchoredKl) Crd.defaults(Crd.Config.builder().optKlStrength(KlStrengthMode.CONSTANT)
-                .build()).regularizers().get(0)).strength();
-        assertTrue(!(constant instanceof RewardAdaptiveKlStrength));
-        RewardAdaptiveKlStrength perBatch = (RewardAdaptiveKlStrength) ((CfgAnchoredKl) Crd.defaults(Crd.Config.builder()
-                .optKlStrength(KlStrengthMode.PER_BATCH).build()).regularizers().get(0)).strength();
+        assertTrue(Crd.method().without("regularizer:kl").regularizers().isEmpty(), "KL off");
+        KlStrength constant = ((CfgAnchoredKl) Crd.method().withRegularizer(new CfgAnchoredKl(4.5,
+                KlStrengthMode.CONSTANT.create(0.1, 1e-4))).regularizers().get(0)).strength();
+        assertEquals(new KlStrength.Constant(0.1), constant);
+        RewardAdaptiveKlStrength perBatch = (RewardAdaptiveKlStrength) ((CfgAnchoredKl) Crd.method().withRegularizer(
+                new CfgAnchoredKl(4.5, KlStrengthMode.PER_BATCH.create(0.1, 1e-4))).regularizers().get(0)).strength();
         assertTrue(!perBatch.isPerSample());
-        assertEquals(1.0, ((CfgAnchoredKl) Crd.defaults(Crd.Config.builder().optKlGuidance(1.0).build())
-                .regularizers().get(0)).anchorGuidance());
+        // A new beta keeps the reward-adaptive form and its floor.
+        RewardAdaptiveKlStrength rebeta = (RewardAdaptiveKlStrength) ((CfgAnchoredKl) Crd.method().withKlBeta(0.3)
+                .regularizers().get(0)).strength();
+        assertEquals(0.3, rebeta.beta());
+        assertEquals(1e-4, rebeta.floor());
+        assertTrue(rebeta.isPerSample());
 
-        CrdObjective port = (CrdObjective) Crd.defaults(Crd.Config.builder().optCentering(CenteringScope.MICRO_BATCH)
-                .optLoss(MatchingLoss.BCE).optImplicitReward(ImplicitRewardForm.PLAIN).optBetaCrd(0.5).build()).objective();
+        CrdObjective port = (CrdObjective) Crd.method().withObjective(new CrdObjective(0.5, ImplicitRewardForm.PLAIN,
+                CenteringScope.MICRO_BATCH, MatchingLoss.BCE, new io.diffrl4j.core.flow.StratifiedRolloutNoiseLevels(),
+                AdapterRoles.OLD)).objective();
         assertEquals(CenteringScope.MICRO_BATCH, port.scope());
         assertEquals(MatchingLoss.BCE, port.loss());
         assertEquals(ImplicitRewardForm.PLAIN, port.form());
         assertEquals(0.5, port.beta());
-        // Each switch leaves the other parts at their defaults.
-        Method bce = Crd.defaults(Crd.Config.builder().optLoss(MatchingLoss.BCE).build());
-        assertEquals(AdapterRoles.SAMPLER, bce.samplingSet());
-        assertEquals(CenteringScope.PROMPT, ((CrdObjective) bce.objective()).scope());
-        assertEquals(1, bce.regularizers().size());
 
-        Crd.Config parsed = Crd.Config.builder().optOldDecay("5-0.5-0.01-0.9").optSamplerDecay("10-0.0-0.1-0.95").build();
-        assertEquals(new EmaDecay(5, 0.5, 0.01, 0.9), parsed.oldDecay());
-        assertEquals(new EmaDecay(10, 0.0, 0.1, 0.95), parsed.samplerDecay());
+        Method parsed = Crd.method().withSchedule(Crd.oldEma(EmaDecay.parse("5-0.5-0.01-0.9")))
+                .withSchedule(Crd.samplerEma(EmaDecay.parse("10-0.0-0.1-0.95")));
+        assertEquals(new EmaDecay(5, 0.5, 0.01, 0.9), decay(parsed, 0));
+        assertEquals(new EmaDecay(10, 0.0, 0.1, 0.95), decay(parsed, 1));
+        assertEquals(Crd.method().snapshots(), parsed.snapshots(), "replaced by key, not added");
     }
 
     @Test
     void decaysFollowTheirSchedulesIncludingBeforeTheStart() {
-        Crd.Config c = Crd.Config.builder().build();
-        EmaDecay old = c.oldDecay();
-        EmaDecay sampler = c.samplerDecay();
+        EmaDecay old = decay(Crd.method(), 0);
+        EmaDecay sampler = decay(Crd.method(), 1);
         assertEquals(0.25, old.at(0), 1e-12);
         assertEquals(0.30, old.at(10), 1e-12);
         assertEquals(0.75, old.at(100), 1e-12);
@@ -162,7 +154,7 @@ class CrdTest {
 
     @Test
     void samplerAndReferenceSnapshotsMoveOnTheirOwnSchedules() {
-        Method crd = Crd.defaults();
+        Method crd = Crd.method();
         try (NDManager m = NDManager.newBaseManager(); ToyFlowModel model = new ToyFlowModel(m, 2, 0.0, 1.0, 2, 7)) {
             Adapters adapters = model.adapters();
             AdapterSet policy = adapters.create(AdapterRoles.POLICY, true, new SeededNoise(1));
@@ -179,8 +171,8 @@ class CrdTest {
                 afterEpoch.accept(step);
                 float[] oldAfter = flat(adapters.get(AdapterRoles.OLD));
                 float[] samplerAfter = flat(adapters.get(AdapterRoles.SAMPLER));
-                double dOld = Crd.Config.builder().build().oldDecay().at(step);
-                double dSampler = Crd.Config.builder().build().samplerDecay().at(step);
+                double dOld = decay(Crd.method(), 0).at(step);
+                double dSampler = decay(Crd.method(), 1).at(step);
                 for (int i = 0; i < theta.length; i++) {
                     assertEquals(dOld * oldBefore[i] + (1 - dOld) * theta[i], oldAfter[i], 1e-6, "old at step " + step);
                     assertEquals(dSampler * samplerBefore[i] + (1 - dSampler) * theta[i], samplerAfter[i], 1e-6,
@@ -200,8 +192,11 @@ class CrdTest {
     void withTheSamplerAsTheMovingReferenceTheFirstStepHasNoImplicitReward() {
         // The collapse the decoupling avoids: at the first step every snapshot is the policy, and with
         // rollouts from "old" the ratio signal rho is identically zero on them.
-        Method collapse = Crd.defaults(Crd.Config.builder().optSamplerMode(SamplerMode.MOVING_REFERENCE).optSteps(4)
-                .optShift(1.0).build());
+        Method collapse = Crd.method(SamplerMode.MOVING_REFERENCE).withSampler(Crd.sampler().optSteps(4).optShift(1.0).build())
+                .withObjective(new CrdObjective(CrdObjective.DEFAULT_BETA, ImplicitRewardForm.ADAPTIVE, CenteringScope.PROMPT,
+                        MatchingLoss.MSE, new io.diffrl4j.core.flow.StratifiedRolloutNoiseLevels(
+                                io.diffrl4j.core.flow.StratifiedRolloutNoiseLevels.PORT_PASSES, 4, 1.0,
+                                io.diffrl4j.core.flow.StratifiedRolloutNoiseLevels.PORT_RANGE), AdapterRoles.OLD));
         try (NDManager m = NDManager.newBaseManager(); ToyFlowModel model = new ToyFlowModel(m, 2, 0.0, 1.0, 2, 7)) {
             AdapterSet policy = model.adapters().create(AdapterRoles.POLICY, true, new SeededNoise(1));
             perturb(policy, 2);
@@ -220,25 +215,24 @@ class CrdTest {
     }
 
     @Test
-    void buildNamesTheBadField() {
-        assertMessage("betaCrd", () -> Crd.Config.builder().optBetaCrd(0).build());
-        assertMessage("implicitReward", () -> Crd.Config.builder().optImplicitReward(null).build());
-        assertMessage("centering", () -> Crd.Config.builder().optCentering(null).build());
-        assertMessage("loss", () -> Crd.Config.builder().optLoss(null).build());
-        assertMessage("klBeta", () -> Crd.Config.builder().optKlBeta(-1).build());
-        assertMessage("klFloor", () -> Crd.Config.builder().optKlFloor(0.5).build());
-        assertMessage("klGuidance", () -> Crd.Config.builder().optKlGuidance(Double.NaN).build());
-        assertMessage("klStrength", () -> Crd.Config.builder().optKlStrength(null).build());
-        assertMessage("samplerMode", () -> Crd.Config.builder().optSamplerMode(null).build());
-        assertMessage("oldDecay", () -> Crd.Config.builder().optOldDecay((EmaDecay) null).build());
-        assertMessage("samplerDecay", () -> Crd.Config.builder().optSamplerDecay((EmaDecay) null).build());
-        assertMessage("guidanceScale", () -> Crd.Config.builder().optGuidanceScale(-1).build());
-        assertMessage("steps", () -> Crd.Config.builder().optSteps(0).build());
-        assertMessage("shift", () -> Crd.Config.builder().optShift(0).build());
-        assertMessage("advantageClip", () -> Crd.Config.builder().optAdvantageClip(0).build());
-        assertMessage("start-d0-slope-dmax", () -> Crd.Config.builder().optSamplerDecay("75-0.0-0.0075"));
-        // With the KL off the floor is not used and not checked.
-        Crd.Config.builder().optKlBeta(0).optKlFloor(0.5).build();
+    void badSettingsAreRefusedByTheStrategyThatOwnsThem() {
+        io.diffrl4j.core.flow.TrainingNoiseLevels levels = new io.diffrl4j.core.flow.StratifiedRolloutNoiseLevels();
+        assertMessage("betaCrd", () -> new CrdObjective(0, ImplicitRewardForm.ADAPTIVE, CenteringScope.PROMPT, MatchingLoss.MSE,
+                levels, AdapterRoles.OLD));
+        assertMessage("implicitReward", () -> new CrdObjective(1, null, CenteringScope.PROMPT, MatchingLoss.MSE, levels, null));
+        assertMessage("centering", () -> new CrdObjective(1, ImplicitRewardForm.PLAIN, null, MatchingLoss.MSE, levels, null));
+        assertMessage("loss", () -> new CrdObjective(1, ImplicitRewardForm.PLAIN, CenteringScope.PROMPT, null, levels, null));
+        assertMessage("beta", () -> Crd.kl(-1));
+        assertMessage("klFloor", () -> RewardAdaptiveKlStrength.perSample(0.1, 0.5));
+        assertMessage("klGuidance", () -> new CfgAnchoredKl(Double.NaN, KlStrength.constant(0.1)));
+        assertMessage("strength", () -> new CfgAnchoredKl(4.5, null));
+        assertMessage("anchored to the pretrained model", () -> Crd.kl(0.1).with(AdapterRoles.REFERENCE, KlStrength.constant(0.1)));
+        assertMessage("decay", () -> Crd.oldEma(null));
+        assertMessage("guidanceScale", () -> Crd.sampler().optGuidanceScale(-1).build());
+        assertMessage("steps", () -> Crd.sampler().optSteps(0).build());
+        assertMessage("shift", () -> Crd.sampler().optShift(0).build());
+        assertMessage("clip", () -> new GroupRelativeAdvantage(true, 0));
+        assertMessage("start-d0-slope-dmax", () -> EmaDecay.parse("75-0.0-0.0075"));
     }
 
     private static void assertMessage(String field, org.junit.jupiter.api.function.Executable build) {
@@ -272,18 +266,19 @@ class CrdTest {
         double[] r = {0, 1, 0, 1};
         io.diffrl4j.core.reward.RewardBatch rewards = new io.diffrl4j.core.reward.RewardBatch("r", Map.of("r", r), null,
                 java.util.Collections.nCopies(4, io.diffrl4j.core.reward.Prompt.of("p")), 2);
-        double[] crd = Crd.defaults().advantages().estimate(rewards);
+        double[] crd = Crd.method().advantages().estimate(rewards);
         assertArrayEquals(new double[] {-1, 1, -1, 1}, crd, 1e-12);
-        double[] grpo = io.diffrl4j.regularizers.flowgrpo.FlowGrpo.defaults().advantages().estimate(rewards);
+        double[] grpo = io.diffrl4j.regularizers.flowgrpo.FlowGrpo.method().advantages().estimate(rewards);
         assertEquals(0.5 / 0.5001, grpo[1], 1e-12);
     }
 
     @Test
     void useOldForLossFalseComparesWithThePretrainedModel() {
-        assertTrue(Crd.Config.builder().build().useOldForLoss());
-        assertEquals(io.diffrl4j.core.adapter.AdapterRoles.OLD, ((CrdObjective) Crd.defaults().objective()).oldSet());
-        CrdObjective pretrained = (CrdObjective) Crd.defaults(Crd.Config.builder().optUseOldForLoss(false).build()).objective();
+        assertEquals(io.diffrl4j.core.adapter.AdapterRoles.OLD, ((CrdObjective) Crd.method().objective()).oldSet());
+        CrdObjective pretrained = new CrdObjective(1.0, ImplicitRewardForm.ADAPTIVE, CenteringScope.PROMPT, MatchingLoss.MSE,
+                new io.diffrl4j.core.flow.StratifiedRolloutNoiseLevels(), null);
         assertEquals(null, pretrained.oldSet());
+        assertTrue(pretrained.adapterSets().isEmpty(), "no moving reference to snapshot");
     }
 
     @Test
@@ -304,8 +299,7 @@ class CrdTest {
                 assertEquals(expected[k], got, 1e-6, "T = " + temps[k]);
             }
         }
-        assertEquals(-1.0, Crd.Config.builder().build().weightTemp());
-        assertEquals(0.5, ((CrdObjective) Crd.defaults(Crd.Config.builder().optWeightTemp(0.5).build()).objective())
-                .weightTemp());
+        assertEquals(-1.0, ((CrdObjective) Crd.method().objective()).weightTemp());
+        assertEquals(0.5, new CrdObjective().withWeightTemp(0.5).weightTemp());
     }
 }

@@ -89,7 +89,7 @@ class RewardAdaptiveKlStrengthTest {
         assertThrows(IllegalArgumentException.class, () -> RewardAdaptiveKlStrength.perBatch(0.1, -1e-4));
         assertThrows(IllegalArgumentException.class, () -> RewardAdaptiveKlStrength.perBatch(Double.NaN, 0));
         RewardAdaptiveKlStrength s = RewardAdaptiveKlStrength.perSample(0.1, 1e-4);
-        assertEquals(0.1, s.klBeta());
+        assertEquals(0.1, s.beta());
         assertEquals(1e-4, s.floor());
     }
 }

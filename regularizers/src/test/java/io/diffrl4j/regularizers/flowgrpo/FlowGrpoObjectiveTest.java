@@ -122,7 +122,7 @@ class FlowGrpoObjectiveTest {
     @Test
     void guidanceCarriesTheGradientThroughBothHalvesByDefault() {
         assertFalse(new FlowGrpoObjective().detachUnconditional());
-        assertFalse(FlowGrpo.Config.builder().build().detachUnconditional());
+        assertFalse(((FlowGrpoObjective) FlowGrpo.method().objective()).detachUnconditional());
         assertGuidedGradientScale(false, 1.0);
     }
 

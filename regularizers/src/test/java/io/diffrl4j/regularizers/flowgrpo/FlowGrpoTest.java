@@ -1,6 +1,7 @@
 package io.diffrl4j.regularizers.flowgrpo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,6 +15,7 @@ import io.diffrl4j.core.flow.SeededNoise;
 import io.diffrl4j.core.method.Method;
 import io.diffrl4j.core.model.Conditioning;
 import io.diffrl4j.core.objective.KlForm;
+import io.diffrl4j.core.objective.KlStrength;
 import io.diffrl4j.core.objective.MicroBatch;
 import io.diffrl4j.core.objective.Prediction;
 import io.diffrl4j.core.objective.ReferenceKl;
@@ -29,7 +31,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 class FlowGrpoTest {
@@ -78,24 +79,22 @@ class FlowGrpoTest {
     }
 
     @Test
-    void configDefaultsAreTheSd35MediumRecipe() {
-        FlowGrpo.Config c = FlowGrpo.Config.builder().build();
-        assertEquals(0.04, c.beta());
-        assertEquals(1e-4, c.clipRange());
-        assertEquals(KlForm.CODE, c.klForm());
-        assertEquals(4.5, c.guidanceScale());
-        assertEquals(0.7, c.noiseLevel());
-        assertEquals(LogProbReduction.MEAN, c.logProbReduction());
-        assertEquals(10, c.steps());
-        assertEquals(3.0, c.shift());
-        assertEquals(0.99, c.trainFraction());
-        assertTrue(c.globalStd());
-        assertEquals(5.0, c.advantageClip());
+    void recipeDefaultsAreTheSd35MediumRecipe() {
+        Method method = FlowGrpo.method();
+        ReferenceKl kl = (ReferenceKl) method.regularizers().get(0);
+        assertEquals(new KlStrength.Constant(0.04), kl.strength());
+        assertEquals(KlForm.CODE, kl.form());
+        assertEquals(null, kl.reference());
+        assertEquals(null, kl.guidance(), "the KL's reference runs at the sampling guidance");
+        FlowGrpoSdeStep step = (FlowGrpoSdeStep) method.sampler().stochasticStep();
+        assertEquals(LogProbReduction.MEAN, step.reduction());
+        assertFalse(((FlowGrpoObjective) method.objective()).detachUnconditional());
+        assertEquals(0.0, ((FlowGrpoObjective) method.objective()).klReward());
     }
 
     @Test
     void defaultsComposeTheFlowGrpoMethod() {
-        Method method = FlowGrpo.defaults();
+        Method method = FlowGrpo.method();
         assertEquals("flow-grpo", method.name());
         assertEquals(AdapterRoles.POLICY, method.samplingSet());
         TrajectorySampler sampler = assertInstanceOf(TrajectorySampler.class, method.sampler());
@@ -131,7 +130,7 @@ class FlowGrpoTest {
     @Test
     void defaultRolloutsRecordNineOfTenSdeSteps() {
         try (NDManager m = NDManager.newBaseManager()) {
-            Rollout r = FlowGrpo.defaults().sampler().sample(m, new GaussianVelocityField(0.5, 0.8), Conditioning.none(1),
+            Rollout r = FlowGrpo.method().sampler().sample(m, new GaussianVelocityField(0.5, 0.8), Conditioning.none(1),
                     Conditioning.none(1), 2, new Shape(3), new SeededNoise(1));
             assertEquals(9, r.steps().size());
             for (int i = 0; i < 9; i++) {
@@ -143,10 +142,13 @@ class FlowGrpoTest {
 
     @Test
     void settingsReachTheComponents() {
-        FlowGrpo.Config c = FlowGrpo.Config.builder().optBeta(0.01).optClipRange(2e-4).optKlForm(KlForm.PAPER)
-                .optGuidanceScale(1.0).optNoiseLevel(0.5).optSteps(6).optShift(1.0).optTrainFraction(0.5)
-                .optGlobalStd(false).optAdvantageClip(2.0).build();
-        Method method = FlowGrpo.defaults(c);
+        Method method = FlowGrpo.method(FlowGrpo.sampler().optGuidanceScale(1.0)
+                        .optStochasticStep(new FlowGrpoSdeStep(0.5, LogProbReduction.MEAN)).optSteps(6).optShift(1.0)
+                        .optTrainFraction(0.5).build(), 0.01)
+                .withObjective(new FlowGrpoObjective(2e-4))
+                .withRegularizer(new ReferenceKl(null, null, KlForm.PAPER, KlStrength.constant(0.01)))
+                .withAdvantages(new GroupRelativeAdvantage(false, 2.0));
+        assertEquals(1, method.regularizers().size(), "the PAPER-form KL replaced the recipe's");
         TrajectorySampler sampler = (TrajectorySampler) method.sampler();
         assertEquals(1.0, sampler.guidanceScale());
         assertEquals(6, sampler.schedule().steps());
@@ -165,30 +167,33 @@ class FlowGrpoTest {
             Rollout r = sampler.sample(m, new GaussianVelocityField(0.5, 0.8), Conditioning.none(1), null, 2,
                     new Shape(3), new SeededNoise(1));
             assertEquals(3, r.steps().size(), "floor(6 * 0.5)");
+            float quarter = FlowGrpo.method().withKlBeta(0.01).regularizers().get(0)
+                    .loss(stubBatch(m), new StubPrediction(m, 1.0), new StepMetrics()).getFloat();
+            assertEquals(0.01f * 4, quarter, 1e-7f, "withKlBeta keeps the CODE form");
         }
-        assertTrue(FlowGrpo.defaults(FlowGrpo.Config.builder().optBeta(0).build()).regularizers().isEmpty());
+        assertTrue(FlowGrpo.method(FlowGrpo.sampler().build(), 0).regularizers().isEmpty());
+        assertTrue(FlowGrpo.method().without("regularizer:kl").regularizers().isEmpty());
     }
 
     @Test
-    void badSettingsNameTheField() {
-        assertBad("beta", b -> b.optBeta(-0.1));
-        assertBad("beta", b -> b.optBeta(Double.NaN));
-        assertBad("clipRange", b -> b.optClipRange(0));
-        assertBad("klForm", b -> b.optKlForm(null));
-        assertBad("guidanceScale", b -> b.optGuidanceScale(Double.POSITIVE_INFINITY));
-        assertBad("noiseLevel", b -> b.optNoiseLevel(0));
-        assertBad("logProbReduction", b -> b.optLogProbReduction(null));
-        assertBad("steps", b -> b.optSteps(0));
-        assertBad("shift", b -> b.optShift(-1));
-        assertBad("trainFraction", b -> b.optTrainFraction(0.05));
-        assertBad("trainFraction", b -> b.optTrainFraction(1.5));
-        assertBad("advantageClip", b -> b.optAdvantageClip(0));
+    void badSettingsAreRefusedByTheStrategyThatOwnsThem() {
+        assertBad("KL beta", () -> FlowGrpo.kl(-0.1));
+        assertBad("KL beta", () -> FlowGrpo.kl(Double.NaN));
+        assertBad("KL beta", () -> FlowGrpo.method().withKlBeta(0));
+        assertBad("clipRange", () -> new FlowGrpoObjective(0));
+        assertBad("a KL needs", () -> new ReferenceKl(null, null, null, KlStrength.constant(0.04)));
+        assertBad("guidanceScale", () -> FlowGrpo.sampler().optGuidanceScale(Double.POSITIVE_INFINITY).build());
+        assertBad("noiseLevel", () -> new FlowGrpoSdeStep(-1, LogProbReduction.MEAN));
+        assertBad("steps", () -> FlowGrpo.sampler().optSteps(0).build());
+        assertBad("shift", () -> FlowGrpo.sampler().optShift(-1).build());
+        assertBad("trainFraction", () -> FlowGrpo.sampler().optTrainFraction(0.05).build());
+        assertBad("trainFraction", () -> FlowGrpo.sampler().optTrainFraction(1.5).build());
+        assertBad("clip", () -> new GroupRelativeAdvantage(true, 0));
+        assertBad("the KL-in-reward coefficient", () -> FlowGrpo.withKlReward(FlowGrpo.method(), -1));
     }
 
-    private static void assertBad(String field, Consumer<FlowGrpo.Config.Builder> change) {
-        FlowGrpo.Config.Builder b = FlowGrpo.Config.builder();
-        change.accept(b);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, b::build);
+    private static void assertBad(String field, org.junit.jupiter.api.function.Executable build) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, build);
         assertTrue(e.getMessage().startsWith(field + " "), "message should name " + field + ": " + e.getMessage());
     }
 }

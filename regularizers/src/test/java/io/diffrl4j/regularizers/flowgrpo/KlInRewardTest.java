@@ -179,13 +179,15 @@ class KlInRewardTest {
 
     @Test
     void theRecipeWiresTheSamplerOnlyWhenAsked() {
-        Method off = FlowGrpo.defaults();
+        Method off = FlowGrpo.method();
         assertTrue(off.sampler() instanceof TrajectorySampler);
         assertTrue(off.objective().skipsZeroAdvantageGroups());
-        Method on = FlowGrpo.defaults(FlowGrpo.Config.builder().optKlReward(0.1).build());
+        Method on = FlowGrpo.withKlReward(FlowGrpo.method().withObjective(new FlowGrpoObjective(2e-4, true)), 0.1);
         ReferenceKlSampler s = (ReferenceKlSampler) on.sampler();
         assertSame(null, s.referenceSet());
         assertEquals(0.1, ((FlowGrpoObjective) on.objective()).klReward(), 0);
+        assertEquals(2e-4, ((FlowGrpoObjective) on.objective()).clipRange(), 0, "the objective's own settings are kept");
+        assertTrue(((FlowGrpoObjective) on.objective()).detachUnconditional());
         // Replacing the sampler (Flow-GRPO-Fast, say) keeps the KL recording the objective reads.
         TrajectorySampler fast = TrajectorySampler.builder().optSteps(10).optShift(3.0).optGuidanceScale(4.5)
                 .optWindow(io.diffrl4j.samplers.SdeWindow.random(2, 0, 5)).build();
@@ -193,7 +195,9 @@ class KlInRewardTest {
         assertSame(fast, kept.sampler());
         assertSame(null, kept.referenceSet());
         assertSame(fast, off.withSampler(fast).sampler(), "a plain sampler is replaced as given");
-        assertThrows(IllegalArgumentException.class, () -> FlowGrpo.Config.builder().optKlReward(-1).build());
-        assertThrows(IllegalArgumentException.class, () -> FlowGrpo.Config.builder().optKlReward(Double.NaN).build());
+        assertThrows(IllegalArgumentException.class, () -> FlowGrpo.withKlReward(off, -1));
+        assertThrows(IllegalArgumentException.class, () -> FlowGrpo.withKlReward(off, Double.NaN));
+        assertThrows(IllegalArgumentException.class, () -> FlowGrpo.withKlReward(io.diffrl4j.regularizers.crd.Crd.method(), 0.1),
+                "CRD's objective has no KL-in-reward");
     }
 }

@@ -101,7 +101,7 @@ class AdaptiveReferenceTest {
     void renewsWhenAStepExceedsTheThresholdAndNotOtherwise() {
         try (NDManager m = NDManager.newBaseManager(); ToyFlowModel model = model(m)) {
             Adapters adapters = model.adapters();
-            AdaptiveReference schedule = new AdaptiveReference(AdaptiveReferenceConfig.flowGrpo().build());
+            AdaptiveReference schedule = AdaptiveReference.flowGrpo().build();
             schedule.beforeUpdate(adapters, at(0));
             perturb(adapters.get(AdapterRoles.POLICY), 12);
             assertTrue(referenceKl(m, model) > 1e-6, "the policy moved away from the reference");
@@ -139,24 +139,26 @@ class AdaptiveReferenceTest {
         // the threshold: an ungated mean above 3e-4 with a gated one below it renews nothing.
         try (NDManager m = NDManager.newBaseManager(); ToyFlowModel model = model(m)) {
             Adapters adapters = model.adapters();
-            AdaptiveReferenceConfig config = AdaptiveReferenceConfig.flowGrpo().build();
-            assertEquals("kl_gated", config.metric());
-            assertEquals("kl_gated", AdaptiveReferenceConfig.diffusionNft().build().metric());
-            AdaptiveReference schedule = new AdaptiveReference(config);
+            AdaptiveReference schedule = AdaptiveReference.flowGrpo().build();
+            assertEquals("kl_gated", schedule.metric());
+            assertEquals("kl_gated", AdaptiveReference.diffusionNft().build().metric());
             schedule.afterStep(adapters, at(0), Map.of("kl", 2e-3, "kl_gated", 1e-4));
             assertFalse(schedule.renewalDue());
             schedule.afterStep(adapters, at(0), Map.of("kl", 1e-4, "kl_gated", 4e-4));
             assertTrue(schedule.renewalDue());
-            assertEquals("kl", config.withMetric("kl").metric());
-            assertEquals(config.klThreshold(), config.withMetric("kl").klThreshold(), 0.0);
+            AdaptiveReference plain = schedule.toBuilder().optMetric("kl").build();
+            assertEquals("kl", plain.metric());
+            assertEquals(schedule.klThreshold(), plain.klThreshold(), 0.0);
+            assertFalse(plain.renewalDue(), "a builder copies settings, not state");
         }
         // With the gate off there is no gated KL: GARDO compares the plain one.
         for (boolean gate : new boolean[] {true, false}) {
-            io.diffrl4j.core.method.Method method = Gardo.onFlowGrpo(
-                    GardoConfig.forFlowGrpo().optDiversity(false).optGate(gate).build());
+            io.diffrl4j.core.method.Method base = gate ? Gardo.withGate(Gardo.flowGrpoBase(), GatedKl.builder())
+                    : Gardo.flowGrpoBase();
+            io.diffrl4j.core.method.Method method = Gardo.withAdaptiveReference(base, AdaptiveReference.flowGrpo());
             AdaptiveReference renewal = method.schedules().stream().filter(AdaptiveReference.class::isInstance)
                     .map(AdaptiveReference.class::cast).findFirst().orElseThrow();
-            assertEquals(gate ? "kl_gated" : "kl", renewal.config().metric());
+            assertEquals(gate ? "kl_gated" : "kl", renewal.metric());
         }
     }
 
@@ -164,7 +166,7 @@ class AdaptiveReferenceTest {
     void renewsAfterMoreThanMaxEpochsAndNeverAtEpochZero() {
         try (NDManager m = NDManager.newBaseManager(); ToyFlowModel model = model(m)) {
             Adapters adapters = model.adapters();
-            AdaptiveReference schedule = new AdaptiveReference(AdaptiveReferenceConfig.flowGrpo().build());
+            AdaptiveReference schedule = AdaptiveReference.flowGrpo().build();
             schedule.afterStep(adapters, at(0), Map.of("kl_gated", 1.0));
             perturb(adapters.get(AdapterRoles.POLICY), 12);
             schedule.beforeUpdate(adapters, at(0));
@@ -194,7 +196,7 @@ class AdaptiveReferenceTest {
         //   gap > 15: thres = max(thres - 0.01, 0.1);  gap < 5: thres = min(thres + 0.01, 0.05)
         try (NDManager m = NDManager.newBaseManager(); ToyFlowModel model = model(m)) {
             Adapters adapters = model.adapters();
-            AdaptiveReference schedule = new AdaptiveReference(AdaptiveReferenceConfig.diffusionNft().build());
+            AdaptiveReference schedule = AdaptiveReference.diffusionNft().build();
             assertEquals(0.15, schedule.threshold(), 0.0);
             schedule.afterStep(adapters, at(3), Map.of("kl_gated", 0.15));
             schedule.beforeUpdate(adapters, at(4));
@@ -215,16 +217,16 @@ class AdaptiveReferenceTest {
             assertEquals(0.1, schedule.threshold(), 1e-12, "max(0.05 - 0.01, 0.1): a slow renewal raises it to the floor");
 
             // The paper's reading, as an option: a quick renewal raises the threshold without a cap.
-            AdaptiveReference paper = new AdaptiveReference(AdaptiveReferenceConfig.diffusionNft()
-                    .optThresholdIncrease(0.01, Double.POSITIVE_INFINITY).build());
+            AdaptiveReference paper = AdaptiveReference.diffusionNft()
+                    .optThresholdIncrease(0.01, Double.POSITIVE_INFINITY).build();
             for (int e = 1; e <= 3; e++) {
                 paper.afterStep(adapters, at(e - 1), Map.of("kl_gated", 1.0));
                 paper.beforeUpdate(adapters, at(e));
             }
             assertEquals(3, paper.renewals());
             assertEquals(0.18, paper.threshold(), 1e-12);
-            AdaptiveReference capped = new AdaptiveReference(AdaptiveReferenceConfig.diffusionNft()
-                    .optThresholdIncrease(0.01, 0.16).build());
+            AdaptiveReference capped = AdaptiveReference.diffusionNft()
+                    .optThresholdIncrease(0.01, 0.16).build();
             for (int e = 1; e <= 3; e++) {
                 capped.afterStep(adapters, at(e - 1), Map.of("kl_gated", 1.0));
                 capped.beforeUpdate(adapters, at(e));
@@ -237,10 +239,10 @@ class AdaptiveReferenceTest {
     void stateRoundTripsSoThatResumedRunsDecideAlike() {
         try (NDManager m = NDManager.newBaseManager(); ToyFlowModel model = model(m)) {
             Adapters adapters = model.adapters();
-            AdaptiveReference a = new AdaptiveReference(AdaptiveReferenceConfig.diffusionNft().build());
+            AdaptiveReference a = AdaptiveReference.diffusionNft().build();
             a.beforeUpdate(adapters, at(16));
             a.afterStep(adapters, at(16), Map.of("kl_gated", 0.5));
-            AdaptiveReference b = new AdaptiveReference(AdaptiveReferenceConfig.diffusionNft().build());
+            AdaptiveReference b = AdaptiveReference.diffusionNft().build();
             b.restore(a.state());
             assertEquals(a.state(), b.state());
             assertTrue(b.renewalDue());
@@ -258,14 +260,14 @@ class AdaptiveReferenceTest {
     @Test
     void configsNameTheirBadField() {
         assertTrue(assertThrows(IllegalArgumentException.class,
-                () -> AdaptiveReferenceConfig.flowGrpo().optKlThreshold(-1).build()).getMessage().contains("klThreshold"));
+                () -> AdaptiveReference.flowGrpo().optKlThreshold(-1).build()).getMessage().contains("klThreshold"));
         assertTrue(assertThrows(IllegalArgumentException.class,
-                () -> AdaptiveReferenceConfig.flowGrpo().optMaxEpochs(0).build()).getMessage().contains("maxEpochs"));
+                () -> AdaptiveReference.flowGrpo().optMaxEpochs(0).build()).getMessage().contains("maxEpochs"));
         assertTrue(assertThrows(IllegalArgumentException.class,
-                () -> AdaptiveReferenceConfig.flowGrpo().optTarget(AdapterRoles.POLICY).build()).getMessage()
+                () -> AdaptiveReference.flowGrpo().optTarget(AdapterRoles.POLICY).build()).getMessage()
                 .contains("differ"));
         assertTrue(assertThrows(IllegalArgumentException.class,
-                () -> AdaptiveReferenceConfig.diffusionNft().optThresholdIncrease(0.01, -1).build()).getMessage()
+                () -> AdaptiveReference.diffusionNft().optThresholdIncrease(0.01, -1).build()).getMessage()
                 .contains("thresholdCeiling"));
     }
 }

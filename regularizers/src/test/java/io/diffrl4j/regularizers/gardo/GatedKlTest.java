@@ -44,7 +44,8 @@ class GatedKlTest {
         }
 
         FixedGate(boolean allWhenNone, boolean[] pattern) {
-            super("reference", null, KlForm.CODE, KlStrength.constant(BETA), GateConfig.builder().build(), allWhenNone);
+            super(new ReferenceKl("reference", null, KlForm.CODE, KlStrength.constant(BETA)),
+                    GatedKl.builder().optKlOnAllWhenNoneGated(allWhenNone));
             this.pattern = pattern;
         }
 
@@ -201,8 +202,8 @@ class GatedKlTest {
         assertEquals((kl3 + kl4) / 2, metrics.means().get("kl_gated"), 1e-6 * kl3);
         double[][] some = lossAndGradient(gate, new int[] {4, 5}, new StepMetrics());
         assertEquals(BETA * hostKl(policyValues(), refValues(), 5), some[0][0], 1e-6 * BETA * kl3);
-        assertTrue(GardoConfig.forDiffusionNft().optDiversity(false).build().klOnAllWhenNoneGated());
-        assertFalse(GardoConfig.forFlowGrpo().optDiversity(false).build().klOnAllWhenNoneGated());
+        assertTrue(((GatedKl) Gardo.onDiffusionNft(GardoTest.EMBEDDER).regularizers().get(0)).klOnAllWhenNoneGated());
+        assertFalse(((GatedKl) Gardo.onFlowGrpo(GardoTest.EMBEDDER).regularizers().get(0)).klOnAllWhenNoneGated());
     }
 
     @Test

@@ -71,23 +71,23 @@ class RewardUncertaintyTest {
     void fromARewardBatchWithSubsetsAndScopes() {
         RewardBatch batch = RewardTables.batch();
         assertArrayEquals(new double[] {0.9, -0.1, -0.7, 0.1, 0.0, -0.2},
-                RewardUncertainty.uncertainty(batch, GateConfig.builder().build()), EPS);
+                RewardUncertainty.paper().uncertainty(batch), EPS);
         assertArrayEquals(new double[] {-4.5, 0.5, 3.5, -0.5, 0.0, 1.0},
-                RewardUncertainty.uncertainty(batch, GateConfig.officialCode().build()), EPS);
+                RewardUncertainty.officialCode().uncertainty(batch), EPS);
         assertArrayEquals(new double[] {-2.0, 0.5, 1.5, 0.0, -0.5, 0.5},
-                RewardUncertainty.uncertainty(batch, GateConfig.officialCode().optScope(UncertaintyScope.GROUP).build()), EPS);
+                new RewardUncertainty(UncertaintyForm.RANK, UncertaintySign.PROXY_MINUS_AUXILIARY, UncertaintyScope.GROUP,
+                        List.of()).uncertainty(batch), EPS);
         // Only aux1: w_proxy - w_aux1.
         assertArrayEquals(new double[] {1.0, 0.0, -1.0, 0.0, 0.2, -0.2},
-                RewardUncertainty.uncertainty(batch, GateConfig.builder().optAuxiliaries(List.of("aux1")).build()), EPS);
+                RewardUncertainty.paper().withAuxiliaries(List.of("aux1")).uncertainty(batch), EPS);
 
-        IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class, () -> RewardUncertainty.uncertainty(
-                batch, GateConfig.builder().optAuxiliaries(List.of("aesthetic")).build()));
+        IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class, () -> RewardUncertainty.paper().withAuxiliaries(List.of("aesthetic")).uncertainty(batch));
         assertTrue(unknown.getMessage().contains("aesthetic"), unknown.getMessage());
         Map<String, double[]> proxyOnly = new LinkedHashMap<>();
         proxyOnly.put("proxy", PROXY);
         RewardBatch lonely = new RewardBatch("proxy", proxyOnly, null, RewardTables.prompts(2, 3), 3);
         IllegalStateException none = assertThrows(IllegalStateException.class,
-                () -> RewardUncertainty.uncertainty(lonely, GateConfig.builder().build()));
+                () -> RewardUncertainty.paper().uncertainty(lonely));
         assertTrue(none.getMessage().contains("addAuxiliaryReward"), none.getMessage());
     }
 
@@ -138,7 +138,7 @@ class RewardUncertaintyTest {
 
     @Test
     void theControllerMovesKAsSpecifiedWithinItsBounds() {
-        GateController c = new GateController(GateConfig.builder().build());
+        GateController c = new GateController();
         assertEquals(0.1, c.k(), EPS);
         assertEquals(0.1, c.update(1.0), EPS, "first epoch: k0");
         assertEquals(0.11, c.update(2.0), EPS, "above the max: x1.1");
@@ -147,20 +147,20 @@ class RewardUncertaintyTest {
         assertEquals(0.1089, c.update(1.5), EPS, "inside the range: unchanged");
         assertEquals(List.of(1.0, 2.0, 3.0, 0.5, 1.5), c.history());
 
-        GateController up = new GateController(GateConfig.builder().build());
+        GateController up = new GateController();
         for (int e = 0; e < 30; e++) {
             up.update(e);
         }
         assertEquals(0.2, up.k(), EPS, "capped at 0.2");
         assertEquals(20, up.history().size(), "window 20");
-        GateController down = new GateController(GateConfig.builder().build());
+        GateController down = new GateController();
         for (int e = 0; e < 40; e++) {
             down.update(-e);
         }
         assertEquals(0.02, down.k(), EPS, "floored at 0.02");
 
         // A short window forgets: with [2, 3, 4] remembered, 1.5 is below the minimum.
-        GateController shortMemory = new GateController(GateConfig.builder().optWindow(3).build());
+        GateController shortMemory = new GateController(0.1, 0.02, 0.2, 1.1, 0.9, 3);
         for (double m : new double[] {1, 2, 3, 4}) {
             shortMemory.update(m);
         }
@@ -171,11 +171,11 @@ class RewardUncertaintyTest {
 
     @Test
     void controllerStateRoundTrips() {
-        GateController a = new GateController(GateConfig.builder().build());
+        GateController a = new GateController();
         for (double m : new double[] {0.3, 0.5, 0.2, 0.6}) {
             a.update(m);
         }
-        GateController b = new GateController(GateConfig.builder().build());
+        GateController b = new GateController();
         b.restore(a.state());
         assertEquals(a.k(), b.k(), 0.0);
         assertEquals(a.history(), b.history());
@@ -189,16 +189,16 @@ class RewardUncertaintyTest {
 
     @Test
     void theGatedKlGatesFromTheTableAndReportsK() {
-        GatedKl paper = new GatedKl("reference", null, io.diffrl4j.core.objective.KlForm.CODE,
-                io.diffrl4j.core.objective.KlStrength.constant(0.07), GateConfig.builder().build());
+        GatedKl paper = GatedKl.builder().gating(new io.diffrl4j.core.objective.ReferenceKl("reference", null,
+                io.diffrl4j.core.objective.KlForm.CODE, io.diffrl4j.core.objective.KlStrength.constant(0.07)));
         paper.onEpochScored(RewardTables.batch(), new TrainingProgress(0, 0));
         assertEquals(0.1, paper.k(), EPS);
         assertArrayEquals(new boolean[] {true, false, false, false, false, false}, paper.currentGate());
         assertArrayEquals(new double[] {0.9, -0.1, -0.7, 0.1, 0.0, -0.2}, paper.currentUncertainty(), EPS);
 
         // Official code: U = [-4.5, .5, 3.5, -.5, 0, 1]; non-negative {0, .5, 1, 3.5}; 90th pct 2.75.
-        GatedKl code = new GatedKl("reference", null, io.diffrl4j.core.objective.KlForm.CODE,
-                io.diffrl4j.core.objective.KlStrength.constant(0.07), GateConfig.officialCode().build());
+        GatedKl code = GatedKl.officialCode().gating(new io.diffrl4j.core.objective.ReferenceKl("reference", null,
+                io.diffrl4j.core.objective.KlForm.CODE, io.diffrl4j.core.objective.KlStrength.constant(0.07)));
         code.onEpochScored(RewardTables.batch(), new TrainingProgress(0, 0));
         assertEquals(2.75, code.currentThreshold(), EPS);
         assertArrayEquals(new boolean[] {false, false, true, false, false, false}, code.currentGate());
@@ -208,24 +208,30 @@ class RewardUncertaintyTest {
         code.onEpochScored(RewardTables.of(new double[] {1, 2, 3, 4, 5, 6}, new double[] {6, 5, 4, 3, 2, 1}, 3),
                 new TrainingProgress(1, 2));
         assertEquals(0.11, code.k(), EPS);
-        GatedKl resumed = new GatedKl("reference", null, io.diffrl4j.core.objective.KlForm.CODE,
-                io.diffrl4j.core.objective.KlStrength.constant(0.07), GateConfig.officialCode().build());
+        GatedKl resumed = GatedKl.officialCode().gating(new io.diffrl4j.core.objective.ReferenceKl("reference", null,
+                io.diffrl4j.core.objective.KlForm.CODE, io.diffrl4j.core.objective.KlStrength.constant(0.07)));
         resumed.restore(code.state());
         assertEquals(code.k(), resumed.k(), 0.0);
         assertEquals(code.controller().history(), resumed.controller().history());
     }
 
     @Test
-    void configsNameTheirBadField() {
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> GateConfig.builder().optKRange(0.3, 0.2).build())
+    void badSettingsNameTheirField() {
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new GateController(0.1, 0.3, 0.2, 1.1, 0.9, 20))
                 .getMessage().contains("kRange"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> GateConfig.builder().optInitialK(0.5).build())
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new GateController(0.5, 0.02, 0.2, 1.1, 0.9, 20))
                 .getMessage().contains("initialK"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> GateConfig.builder().optFactors(0.9, 0.9).build())
-                .getMessage().contains("increase"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> GateConfig.builder().optWindow(0).build())
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> GatedKl.builder().optFactors(0.9, 0.9)
+                .gating(FLOW_GRPO_KL)).getMessage().contains("increase"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> GatedKl.builder().optWindow(0).gating(FLOW_GRPO_KL))
                 .getMessage().contains("window"));
         assertTrue(assertThrows(IllegalArgumentException.class,
-                () -> GateConfig.builder().optAuxiliaries(List.of("a", "a")).build()).getMessage().contains("auxiliaries"));
+                () -> GatedKl.builder().optAuxiliaries(List.of("a", "a"))).getMessage().contains("auxiliaries"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> new RewardUncertainty(null, UncertaintySign.PROXY_MINUS_AUXILIARY, UncertaintyScope.BATCH, List.of()))
+                .getMessage().contains("form"));
     }
+
+    private static final io.diffrl4j.core.objective.ReferenceKl FLOW_GRPO_KL = new io.diffrl4j.core.objective.ReferenceKl(
+            null, null, io.diffrl4j.core.objective.KlForm.CODE, io.diffrl4j.core.objective.KlStrength.constant(0.04));
 }

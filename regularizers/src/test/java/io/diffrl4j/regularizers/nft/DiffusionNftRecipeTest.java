@@ -12,15 +12,17 @@ class DiffusionNftRecipeTest {
         assertEquals(1, DiffusionNftRecipe.forReward("pickscore").optimizerStepsPerEpoch());
         assertEquals(1, DiffusionNftRecipe.forReward("hpsv2").optimizerStepsPerEpoch());
         assertEquals(2, DiffusionNftRecipe.forReward("OCR").optimizerStepsPerEpoch());
-        DiffusionNft.Config ocr = DiffusionNftRecipe.OCR.configBuilder().build();
-        assertEquals(0.1, ocr.betaNft());
+        io.diffrl4j.core.method.Method ocr = DiffusionNftRecipe.OCR.method();
+        assertEquals(0.1, ((DiffusionNftObjective) ocr.objective()).beta());
+        io.diffrl4j.core.schedule.EmaDecay ocrDecay = ((io.diffrl4j.core.schedule.EmaSchedule) ocr.schedules().get(0)).decay();
         // decay_type 2: 0 before step 75, then min(0.0075 (step - 75), 0.999)
-        assertEquals(0.0, ocr.oldDecay().at(74));
-        assertEquals(0.0075 * 25, ocr.oldDecay().at(100), 1e-12);
-        assertEquals(0.999, ocr.oldDecay().at(1000));
-        DiffusionNft.Config geneval = DiffusionNftRecipe.GENEVAL.configBuilder().build();
-        assertEquals(1.0, geneval.betaNft());
-        assertEquals(0.5, geneval.oldDecay().at(600), 0.0, "decay_type 1: min(0.001 step, 0.5)");
-        assertEquals(0.1, ((DiffusionNftObjective) DiffusionNftRecipe.OCR.method().objective()).beta());
+        assertEquals(0.0, ocrDecay.at(74));
+        assertEquals(0.0075 * 25, ocrDecay.at(100), 1e-12);
+        assertEquals(0.999, ocrDecay.at(1000));
+        assertEquals(DiffusionNft.method().snapshots(), ocr.snapshots(), "the old EMA replaced, not added");
+        io.diffrl4j.core.method.Method geneval = DiffusionNftRecipe.GENEVAL.method();
+        assertEquals(1.0, ((DiffusionNftObjective) geneval.objective()).beta());
+        assertEquals(0.5, ((io.diffrl4j.core.schedule.EmaSchedule) geneval.schedules().get(0)).decay().at(600), 0.0,
+                "decay_type 1: min(0.001 step, 0.5)");
     }
 }

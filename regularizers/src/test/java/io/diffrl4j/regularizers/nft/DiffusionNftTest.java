@@ -18,6 +18,7 @@ import io.diffrl4j.core.flow.SeededNoise;
 import io.diffrl4j.core.method.Method;
 import io.diffrl4j.core.model.Conditioning;
 import io.diffrl4j.core.objective.KlForm;
+import io.diffrl4j.core.objective.KlStrength;
 import io.diffrl4j.core.objective.MicroBatch;
 import io.diffrl4j.core.objective.Prediction;
 import io.diffrl4j.core.objective.ReferenceKl;
@@ -35,7 +36,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 class DiffusionNftTest {
@@ -71,27 +71,27 @@ class DiffusionNftTest {
     }
 
     @Test
-    void configDefaultsAreThePapers() {
-        DiffusionNft.Config c = DiffusionNft.Config.builder().build();
-        assertEquals(1.0, c.betaNft());
-        assertEquals(1e-4, c.klBeta());
-        assertEquals(1.0, c.guidanceScale());
-        assertEquals(10, c.steps());
-        assertEquals(3.0, c.shift());
-        assertEquals(EmaDecay.diffusionNftOld(), c.oldDecay());
-        assertTrue(c.globalStd());
-        assertEquals(5.0, c.advantageClip());
+    void recipeDefaultsAreThePapers() {
+        Method method = DiffusionNft.method();
+        DiffusionNftObjective objective = (DiffusionNftObjective) method.objective();
+        assertEquals(1.0, objective.beta());
+        ReferenceKl kl = (ReferenceKl) method.regularizers().get(0);
+        assertEquals(new KlStrength.Constant(1e-4), kl.strength());
+        assertEquals(1.0, kl.guidance(), "velocity MSE to the pretrained model at guidance 1");
+        assertEquals(null, kl.reference());
+        EmaSchedule old = (EmaSchedule) method.schedules().get(0);
+        assertEquals(AdapterRoles.OLD, old.target());
+        assertEquals(EmaDecay.diffusionNftOld(), old.decay());
         // The reference's randperm of the rollout's own 10 levels, first int(10 * 0.99) = 9.
-        assertEquals(0.99, c.trainFraction());
         io.diffrl4j.core.flow.RolloutNoiseLevels levels = assertInstanceOf(io.diffrl4j.core.flow.RolloutNoiseLevels.class,
-                c.noiseLevels());
+                objective.noiseLevels());
         assertEquals(9, levels.levelsPerSample());
         assertEquals(1.0, levels.levels()[0]);
     }
 
     @Test
     void defaultsComposeTheDiffusionNftMethod() {
-        Method method = DiffusionNft.defaults();
+        Method method = DiffusionNft.method();
         assertEquals("diffusion-nft", method.name());
         assertEquals(AdapterRoles.OLD, method.samplingSet());
         assertEquals(List.of(AdapterRoles.OLD, AdapterRoles.EMA), method.snapshots(), "train.ema = True");
@@ -102,9 +102,8 @@ class DiffusionNftTest {
                 sampler.odeStep());
         assertEquals(2, solver.order());
         assertEquals(io.diffrl4j.samplers.DpmSolverForm.DATA, solver.form());
-        assertInstanceOf(io.diffrl4j.samplers.EulerStep.class, DiffusionNft.defaults(DiffusionNft.Config.builder()
-                .optOdeStep(new io.diffrl4j.samplers.EulerStep()).build()).sampler() instanceof TrajectorySampler t
-                ? t.odeStep() : null);
+        assertInstanceOf(io.diffrl4j.samplers.EulerStep.class, ((TrajectorySampler) DiffusionNft.method().withSampler(
+                DiffusionNft.sampler().optOdeStep(new io.diffrl4j.samplers.EulerStep()).build()).sampler()).odeStep());
         assertEquals(10, sampler.schedule().steps());
         assertEquals(3.0, sampler.schedule().shift());
         DiffusionNftObjective objective = assertInstanceOf(DiffusionNftObjective.class, method.objective());
@@ -137,7 +136,7 @@ class DiffusionNftTest {
 
     @Test
     void theOldSetIsAnEmaOfThePolicy() {
-        Method method = DiffusionNft.defaults();
+        Method method = DiffusionNft.method();
         assertEquals(2, method.schedules().size(), "the old set's EMA and the evaluation EMA");
         EmaSchedule ema = assertInstanceOf(EmaSchedule.class, method.schedules().get(0));
         assertEquals(AdapterRoles.OLD, ema.target());
@@ -163,10 +162,14 @@ class DiffusionNftTest {
     @Test
     void settingsReachTheComponents() {
         DiscreteNoiseLevels levels = new DiscreteNoiseLevels(8, 1.0, 0.5);
-        DiffusionNft.Config c = DiffusionNft.Config.builder().optBetaNft(0.1).optKlBeta(0).optGuidanceScale(2.0)
-                .optSteps(5).optShift(1.0).optNoiseLevels(levels).optOldDecay(new EmaDecay(0, 0.3, 0, 0.3)).build();
-        Method method = DiffusionNft.defaults(c);
-        assertTrue(method.regularizers().isEmpty(), "klBeta 0 drops the KL");
+        Method method = DiffusionNft.method()
+                .withSampler(DiffusionNft.sampler().optGuidanceScale(2.0).optSteps(5).optShift(1.0).build())
+                .withObjective(new DiffusionNftObjective(0.1, levels, AdapterRoles.OLD))
+                .withSchedule(DiffusionNft.oldEma(new EmaDecay(0, 0.3, 0, 0.3)))
+                .without("regularizer:kl");
+        assertTrue(method.regularizers().isEmpty(), "the KL is dropped");
+        assertEquals(2, method.schedules().size(), "the old EMA replaced by key, the evaluation EMA kept");
+        assertEquals(new EmaDecay(0, 0.3, 0, 0.3), ((EmaSchedule) method.schedules().get(0)).decay());
         TrajectorySampler sampler = (TrajectorySampler) method.sampler();
         assertEquals(2.0, sampler.guidanceScale());
         assertEquals(5, sampler.schedule().steps());
@@ -174,25 +177,25 @@ class DiffusionNftTest {
         DiffusionNftObjective objective = (DiffusionNftObjective) method.objective();
         assertEquals(0.1, objective.beta());
         assertSame(levels, objective.noiseLevels());
+        assertEquals(new KlStrength.Constant(2e-4), ((ReferenceKl) DiffusionNft.method().withKlBeta(2e-4).regularizers()
+                .get(0)).strength());
     }
 
     @Test
-    void badSettingsNameTheField() {
-        assertBad("betaNft", b -> b.optBetaNft(0));
-        assertBad("betaNft", b -> b.optBetaNft(Double.NaN));
-        assertBad("klBeta", b -> b.optKlBeta(-1e-4));
-        assertBad("guidanceScale", b -> b.optGuidanceScale(-1));
-        assertBad("steps", b -> b.optSteps(0));
-        assertBad("shift", b -> b.optShift(0));
-        assertBad("trainFraction", b -> b.optTrainFraction(0));
-        assertBad("oldDecay", b -> b.optOldDecay(null));
-        assertBad("advantageClip", b -> b.optAdvantageClip(Double.POSITIVE_INFINITY));
+    void badSettingsAreRefusedByTheStrategyThatOwnsThem() {
+        assertBad("betaNft", () -> new DiffusionNftObjective(0, DiffusionNft.noiseLevels(0.99), AdapterRoles.OLD));
+        assertBad("betaNft", () -> new DiffusionNftObjective(Double.NaN, DiffusionNft.noiseLevels(0.99), AdapterRoles.OLD));
+        assertBad("KL beta", () -> DiffusionNft.kl(-1e-4));
+        assertBad("guidanceScale", () -> DiffusionNft.sampler().optGuidanceScale(-1).build());
+        assertBad("steps", () -> DiffusionNft.sampler().optSteps(0).build());
+        assertBad("shift", () -> DiffusionNft.sampler().optShift(0).build());
+        assertBad("fraction", () -> DiffusionNft.noiseLevels(0));
+        assertBad("odeStep", () -> DiffusionNft.sampler().optOdeStep(new io.diffrl4j.samplers.FlowGrpoSdeStep()).build());
+        assertBad("method diffusion-nft has no schedule", () -> DiffusionNft.method().without("ema:sampler"));
     }
 
-    private static void assertBad(String field, Consumer<DiffusionNft.Config.Builder> change) {
-        DiffusionNft.Config.Builder b = DiffusionNft.Config.builder();
-        change.accept(b);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, b::build);
+    private static void assertBad(String field, org.junit.jupiter.api.function.Executable build) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, build);
         assertTrue(e.getMessage().startsWith(field + " "), "message should name " + field + ": " + e.getMessage());
     }
 
@@ -200,15 +203,14 @@ class DiffusionNftTest {
     void trainsOnTheRolloutsOwnLevelsAsTheReferenceRandperm() {
         // train_nft_sd3.py: randperm of the rollout's 10 timesteps per sample, first int(10 * 0.99) = 9;
         // GARDO's NFT config: timestep_fraction 1.0, all 10.
-        DiffusionNftObjective nft = (DiffusionNftObjective) DiffusionNft.defaults().objective();
+        DiffusionNftObjective nft = (DiffusionNftObjective) DiffusionNft.method().objective();
         org.junit.jupiter.api.Assertions.assertInstanceOf(io.diffrl4j.core.flow.RolloutNoiseLevels.class, nft.noiseLevels());
         org.junit.jupiter.api.Assertions.assertEquals(9, nft.noiseLevels().levelsPerSample());
         double[] levels = ((io.diffrl4j.core.flow.RolloutNoiseLevels) nft.noiseLevels()).levels();
         org.junit.jupiter.api.Assertions.assertArrayEquals(
                 io.diffrl4j.core.flow.InferenceSchedule.of(10, 3.0).sigmas(), java.util.Arrays.copyOf(levels, 11), 0.0,
                 "the rollout's 10 levels (then the final 0 of the schedule, padded)");
-        DiffusionNftObjective gardo = (DiffusionNftObjective) io.diffrl4j.regularizers.gardo.Gardo.onDiffusionNft(
-                io.diffrl4j.regularizers.gardo.GardoConfig.forDiffusionNft().optDiversity(false).build()).objective();
+        DiffusionNftObjective gardo = (DiffusionNftObjective) io.diffrl4j.regularizers.gardo.Gardo.diffusionNftBase().objective();
         org.junit.jupiter.api.Assertions.assertEquals(10, gardo.noiseLevels().levelsPerSample());
     }
 
@@ -224,9 +226,6 @@ class DiffusionNftTest {
                         mode.apply(m.create(a)).toFloatArray(), 0f, mode.name());
             }
         }
-        assertEquals(AdvantageMode.ALL, DiffusionNft.Config.builder().build().advantageMode());
-        DiffusionNftObjective o = (DiffusionNftObjective) DiffusionNft.defaults(DiffusionNft.Config.builder()
-                .optAdvantageMode(AdvantageMode.BINARY).build()).objective();
-        assertEquals(AdvantageMode.BINARY, o.advantageMode());
+        assertEquals(AdvantageMode.ALL, ((DiffusionNftObjective) DiffusionNft.method().objective()).advantageMode());
     }
 }

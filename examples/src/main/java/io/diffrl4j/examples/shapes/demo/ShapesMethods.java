@@ -1,14 +1,23 @@
 package io.diffrl4j.examples.shapes.demo;
 
+import io.diffrl4j.core.adapter.AdapterRoles;
 import io.diffrl4j.core.flow.DiscreteNoiseLevels;
 import io.diffrl4j.core.method.Method;
 import io.diffrl4j.core.reward.ImageEmbedder;
+import io.diffrl4j.core.schedule.PolicyEma;
 import io.diffrl4j.examples.shapes.ShapesEvaluation;
+import io.diffrl4j.regularizers.crd.CenteringScope;
 import io.diffrl4j.regularizers.crd.Crd;
+import io.diffrl4j.regularizers.crd.CrdObjective;
+import io.diffrl4j.regularizers.crd.ImplicitRewardForm;
+import io.diffrl4j.regularizers.crd.MatchingLoss;
 import io.diffrl4j.regularizers.flowgrpo.FlowGrpo;
+import io.diffrl4j.regularizers.gardo.AdaptiveReference;
+import io.diffrl4j.regularizers.gardo.DiversityAwareAdvantage;
 import io.diffrl4j.regularizers.gardo.Gardo;
-import io.diffrl4j.regularizers.gardo.GardoConfig;
+import io.diffrl4j.regularizers.gardo.GatedKl;
 import io.diffrl4j.regularizers.nft.DiffusionNft;
+import io.diffrl4j.regularizers.nft.DiffusionNftObjective;
 import io.diffrl4j.samplers.SdeWindow;
 import io.diffrl4j.samplers.TrajectorySampler;
 import java.util.List;
@@ -78,35 +87,48 @@ public final class ShapesMethods {
     public static Method named(String name, ImageEmbedder embedder) {
         switch (name) {
             case "flow-grpo":
-                return fast(FlowGrpo.defaults(grpo(0.0)));
+                return fast(grpo(0.0));
             case "flow-grpo-full":
-                return FlowGrpo.defaults(grpo(0.0));
+                return grpo(0.0);
             case "flow-grpo-shared":
-                return fast(FlowGrpo.defaults(grpo(0.0)), SdeWindow.random(2, 0, 5).withSharedPrefix());
+                return fast(grpo(0.0), SdeWindow.random(2, 0, 5).withSharedPrefix());
             case "flow-grpo-kl":
-                return fast(FlowGrpo.defaults(grpo(0.04)));
+                return fast(grpo(0.04));
             case "gardo":
-                return fast(Gardo.onFlowGrpo(grpo(0.04), GardoConfig.forFlowGrpo().optEmbedder(embedder).build()));
+                // GARDO's own GenEval beta 0.07 (Gardo.FLOW_GRPO_BETA) on this Flow-GRPO base.
+                return fast(gardo(grpo(0.07), new DiversityAwareAdvantage(embedder)));
             case "gardo-b04":
-                return fast(Gardo.onFlowGrpo(grpo(0.04), GardoConfig.forFlowGrpo().optEmbedder(embedder).optKlBeta(0.04)
-                        .build()));
+                return fast(gardo(grpo(0.04), new DiversityAwareAdvantage(embedder)));
             case "gardo-std":
-                return fast(Gardo.onFlowGrpo(grpo(0.04), GardoConfig.forFlowGrpo().optEmbedder(embedder)
-                        .optAdvantageBatchStd(true).build()));
+                return fast(gardo(grpo(0.07), new DiversityAwareAdvantage(embedder, DiversityAwareAdvantage.DEFAULT_CLIP, true)));
             case "diffusion-nft":
-                return DiffusionNft.defaults(DiffusionNft.Config.builder().optSteps(STEPS).optShift(1.0)
-                        .optNoiseLevels(levels()).optEma(false).build());
+                return DiffusionNft.method()
+                        .withSampler(DiffusionNft.sampler().optSteps(STEPS).optShift(1.0).build())
+                        .withObjective(new DiffusionNftObjective(DiffusionNftObjective.DEFAULT_BETA, levels(), AdapterRoles.OLD))
+                        .without(PolicyEma.STATE_KEY);
             case "crd":
-                return Crd.defaults(Crd.Config.builder().optSteps(STEPS).optShift(1.0).optNoiseLevels(levels()).optEma(false)
-                        .build());
+                return Crd.method()
+                        .withSampler(Crd.sampler().optSteps(STEPS).optShift(1.0).build())
+                        .withObjective(new CrdObjective(CrdObjective.DEFAULT_BETA, ImplicitRewardForm.ADAPTIVE,
+                                CenteringScope.PROMPT, MatchingLoss.MSE, levels(), AdapterRoles.OLD))
+                        .without(PolicyEma.STATE_KEY);
             default:
                 throw new IllegalArgumentException("unknown method '" + name + "'; choose one of " + NAMES);
         }
     }
 
-    private static FlowGrpo.Config grpo(double beta) {
-        return FlowGrpo.Config.builder().optSteps(STEPS).optShift(1.0).optGuidanceScale(ShapesEvaluation.GUIDANCE)
-                .optBeta(beta).optEma(false).build();
+    /**
+     * @param beta the KL coefficient (0: no KL)
+     * @return Flow-GRPO at 10 steps, shift 1, the evaluation guidance, without the evaluation EMA
+     */
+    private static Method grpo(double beta) {
+        return FlowGrpo.method(FlowGrpo.sampler().optSteps(STEPS).optShift(1.0).optGuidanceScale(ShapesEvaluation.GUIDANCE)
+                .build(), beta).without(PolicyEma.STATE_KEY);
+    }
+
+    /** GARDO's paper gate and Flow-GRPO adaptive reference on {@code base}, keeping its beta, with these advantages. */
+    private static Method gardo(Method base, DiversityAwareAdvantage advantages) {
+        return Gardo.on(base, GatedKl.builder(), AdaptiveReference.flowGrpo()).withAdvantages(advantages);
     }
 
     private static DiscreteNoiseLevels levels() {
