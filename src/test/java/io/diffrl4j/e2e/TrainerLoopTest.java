@@ -43,10 +43,10 @@ class TrainerLoopTest {
     static Method method() {
         TrajectorySampler ode = TrajectorySampler.builder().optSteps(8).optShift(1.0).optGuidanceScale(1.0)
                 .optStochasticStep(new EulerStep()).optWindow(SdeWindow.none()).build();
-        return new Method("weighted-flow-matching", ode, AdapterRoles.POLICY, new GroupRelativeAdvantage(),
-                new ToyProblem.WeightedFlowMatching(),
-                List.of(new ReferenceKl(null, 1.0, KlForm.CODE, KlStrength.constant(0.01))),
-                List.of(new EmaSchedule(AdapterRoles.OLD, new EmaDecay(0, 0.5, 0.01, 0.9))));
+        return Method.builder("weighted-flow-matching", ode, new GroupRelativeAdvantage(), new ToyProblem.WeightedFlowMatching())
+                .optRegularizers(List.of(new ReferenceKl(null, 1.0, KlForm.CODE, KlStrength.constant(0.01))))
+                .optSchedules(List.of(new EmaSchedule(AdapterRoles.OLD, new EmaDecay(0, 0.5, 0.01, 0.9))))
+                .build();
     }
 
     /** {@link #method()} keeping an evaluation EMA blended after global steps 2, 5 and 8 ((n + 1) % 3 == 0). */

@@ -1,5 +1,6 @@
 package io.diffrl4j.core.method;
 
+import io.diffrl4j.core.adapter.AdapterRoles;
 import io.diffrl4j.core.advantage.AdvantageEstimator;
 import io.diffrl4j.core.objective.PolicyObjective;
 import io.diffrl4j.core.objective.ReferenceKl;
@@ -19,30 +20,28 @@ import java.util.List;
  * (a sampler, the advantages, a regularizer or schedule by its state key, the KL's beta) and keeps
  * the rest.
  *
- * @param name a short name for logs ("flow-grpo")
- * @param sampler draws the rollouts
- * @param samplingSet the adapter set rollouts are drawn with
- * @param advantages the advantage estimator
- * @param objective the policy loss
- * @param regularizers extra loss terms
- * @param schedules snapshot updates
+ * <p>Build one with {@link #builder}; immutable.
  */
-public record Method(
-        String name,
-        Sampler sampler,
-        String samplingSet,
-        AdvantageEstimator advantages,
-        PolicyObjective objective,
-        List<Regularizer> regularizers,
-        List<AdapterSchedule> schedules) {
+public final class Method {
+    private final String name;
+    private final Sampler sampler;
+    private final String samplingSet;
+    private final AdvantageEstimator advantages;
+    private final PolicyObjective objective;
+    private final List<Regularizer> regularizers;
+    private final List<AdapterSchedule> schedules;
 
-    /** Freezes the lists and checks for nulls. */
-    public Method {
-        if (name == null || sampler == null || samplingSet == null || advantages == null || objective == null) {
+    private Method(Builder b) {
+        if (b.name == null || b.sampler == null || b.samplingSet == null || b.advantages == null || b.objective == null) {
             throw new IllegalArgumentException("a method needs a name, sampler, sampling set, advantage estimator and objective");
         }
-        regularizers = List.copyOf(regularizers);
-        schedules = List.copyOf(schedules);
+        this.name = b.name;
+        this.sampler = b.sampler;
+        this.samplingSet = b.samplingSet;
+        this.advantages = b.advantages;
+        this.objective = b.objective;
+        this.regularizers = List.copyOf(b.regularizers);
+        this.schedules = List.copyOf(b.schedules);
         // Checkpoints save each strategy's state under its key: two strategies must not share one.
         List<String> keys = new java.util.ArrayList<>();
         schedules.forEach(s -> keys.add(s.stateKey()));
@@ -57,6 +56,74 @@ public record Method(
     }
 
     /**
+     * @param name a short name for logs ("flow-grpo")
+     * @param sampler draws the rollouts
+     * @param advantages the advantage estimator
+     * @param objective the policy loss
+     * @return a builder of a method sampling with the policy, with no regularizers and no schedules
+     */
+    public static Builder builder(String name, Sampler sampler, AdvantageEstimator advantages, PolicyObjective objective) {
+        Builder b = new Builder();
+        b.name = name;
+        b.sampler = sampler;
+        b.advantages = advantages;
+        b.objective = objective;
+        return b;
+    }
+
+    /** @return a builder holding this method's strategies */
+    public Builder toBuilder() {
+        Builder b = builder(name, sampler, advantages, objective);
+        b.samplingSet = samplingSet;
+        b.regularizers = regularizers;
+        b.schedules = schedules;
+        return b;
+    }
+
+    /** @return a short name for logs ("flow-grpo") */
+    public String name() {
+        return name;
+    }
+
+    /** @return what draws the rollouts */
+    public Sampler sampler() {
+        return sampler;
+    }
+
+    /** @return the adapter set rollouts are drawn with */
+    public String samplingSet() {
+        return samplingSet;
+    }
+
+    /** @return the advantage estimator */
+    public AdvantageEstimator advantages() {
+        return advantages;
+    }
+
+    /** @return the policy loss */
+    public PolicyObjective objective() {
+        return objective;
+    }
+
+    /** @return the extra loss terms */
+    public List<Regularizer> regularizers() {
+        return regularizers;
+    }
+
+    /** @return the snapshot updates */
+    public List<AdapterSchedule> schedules() {
+        return schedules;
+    }
+
+    @Override
+    public String toString() {
+        return "Method[" + name + ": " + sampler.getClass().getSimpleName() + " on " + samplingSet + ", "
+                + advantages.getClass().getSimpleName() + ", " + objective.getClass().getSimpleName() + ", regularizers "
+                + regularizers.stream().map(Regularizer::stateKey).toList() + ", schedules "
+                + schedules.stream().map(AdapterSchedule::stateKey).toList() + "]";
+    }
+
+    /**
      * @return the adapter sets to create as copies of the initial policy before training: every set
      *     the schedules write (in their order), then the sampling set and the sets the sampler, the
      *     objective and the regularizers read; never the policy, never null (the pretrained model)
@@ -68,7 +135,7 @@ public record Method(
         sets.addAll(sampler.adapterSets());
         sets.addAll(objective.adapterSets());
         regularizers.forEach(r -> sets.addAll(r.adapterSets()));
-        sets.remove(io.diffrl4j.core.adapter.AdapterRoles.POLICY);
+        sets.remove(AdapterRoles.POLICY);
         sets.remove(null);
         return List.copyOf(sets);
     }
@@ -87,37 +154,37 @@ public record Method(
      *     own ({@link Sampler#replacedBy}: a KL-recording sampler keeps recording)
      */
     public Method withSampler(Sampler s) {
-        return new Method(name, sampler.replacedBy(s), samplingSet, advantages, objective, regularizers, schedules);
+        return toBuilder().optSampler(sampler.replacedBy(s)).build();
     }
 
     /** @param a an estimator @return this method with another advantage estimator */
     public Method withAdvantages(AdvantageEstimator a) {
-        return new Method(name, sampler, samplingSet, a, objective, regularizers, schedules);
+        return toBuilder().optAdvantages(a).build();
     }
 
     /** @param o an objective @return this method with another policy objective */
     public Method withObjective(PolicyObjective o) {
-        return new Method(name, sampler, samplingSet, advantages, o, regularizers, schedules);
+        return toBuilder().optObjective(o).build();
     }
 
     /** @param r regularizers @return this method with these regularizers instead */
     public Method withRegularizers(List<Regularizer> r) {
-        return new Method(name, sampler, samplingSet, advantages, objective, r, schedules);
+        return toBuilder().optRegularizers(r).build();
     }
 
     /** @param s schedules @return this method with these schedules instead */
     public Method withSchedules(List<AdapterSchedule> s) {
-        return new Method(name, sampler, samplingSet, advantages, objective, regularizers, s);
+        return toBuilder().optSchedules(s).build();
     }
 
     /** @param n a short name for logs @return this method under another name */
     public Method withName(String n) {
-        return new Method(n, sampler, samplingSet, advantages, objective, regularizers, schedules);
+        return toBuilder().optName(n).build();
     }
 
     /** @param set an adapter set @return this method drawing its rollouts with {@code set} */
     public Method withSamplingSet(String set) {
-        return new Method(name, sampler, set, advantages, objective, regularizers, schedules);
+        return toBuilder().optSamplingSet(set).build();
     }
 
     /**
@@ -155,7 +222,7 @@ public record Method(
             throw new IllegalArgumentException("method " + name + " has no schedule or regularizer '" + stateKey
                     + "'; it has " + keys);
         }
-        return new Method(name, sampler, samplingSet, advantages, objective, r, s);
+        return toBuilder().optRegularizers(r).optSchedules(s).build();
     }
 
     /**
@@ -190,5 +257,68 @@ public record Method(
         }
         out.add(item);
         return out;
+    }
+
+    /** The strategies of a method; {@link #build()} checks them. */
+    public static final class Builder {
+        private String name;
+        private Sampler sampler;
+        private String samplingSet = AdapterRoles.POLICY;
+        private AdvantageEstimator advantages;
+        private PolicyObjective objective;
+        private List<Regularizer> regularizers = List.of();
+        private List<AdapterSchedule> schedules = List.of();
+
+        private Builder() {}
+
+        /** @param n a short name for logs @return this */
+        public Builder optName(String n) {
+            this.name = n;
+            return this;
+        }
+
+        /** @param s draws the rollouts @return this */
+        public Builder optSampler(Sampler s) {
+            this.sampler = s;
+            return this;
+        }
+
+        /** @param set the adapter set rollouts are drawn with (default the policy) @return this */
+        public Builder optSamplingSet(String set) {
+            this.samplingSet = set;
+            return this;
+        }
+
+        /** @param a the advantage estimator @return this */
+        public Builder optAdvantages(AdvantageEstimator a) {
+            this.advantages = a;
+            return this;
+        }
+
+        /** @param o the policy loss @return this */
+        public Builder optObjective(PolicyObjective o) {
+            this.objective = o;
+            return this;
+        }
+
+        /** @param r the extra loss terms (default none) @return this */
+        public Builder optRegularizers(List<Regularizer> r) {
+            this.regularizers = r;
+            return this;
+        }
+
+        /** @param s the snapshot updates (default none) @return this */
+        public Builder optSchedules(List<AdapterSchedule> s) {
+            this.schedules = s;
+            return this;
+        }
+
+        /**
+         * @return the method
+         * @throws IllegalArgumentException when a strategy is missing or two share a state key
+         */
+        public Method build() {
+            return new Method(this);
+        }
     }
 }

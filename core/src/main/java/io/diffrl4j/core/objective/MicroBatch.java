@@ -33,83 +33,153 @@ import java.util.List;
  * the no-grad pass over {@link #groups()}; see {@link #rowNormal} and {@link #rowLevels}.
  *
  * @param manager the step's manager
- * @param rows the epoch indices of these images (prompt order)
- * @param groupSize G
- * @param samples the clean samples x0 (b, ...)
- * @param steps the recorded sampler steps restricted to these rows (empty for ODE rollouts)
- * @param conditioning per-image text conditioning, batch b
- * @param unconditional per-image unconditional conditioning, batch b (null when unused)
- * @param advantages per-image advantages (b), float32
- * @param rewards the whole epoch's scores (for strategies that index them with {@link #rows})
- * @param sampler the sampler that drew the rollouts (its step rule and guidance scale)
- * @param progress epoch and step counters
- * @param rng the micro-batch's own random stream (depends on the rows packed together)
- * @param epochRng the epoch's per-row stream: row {@code r} draws from {@code epochRng.fork(r)}
+ * @param place which rows of the epoch these are
+ * @param drawn what was sampled for them
+ * @param scored what they scored
+ * @param update the update's counters and random streams
  * @param groups null when this micro-batch holds whole groups; otherwise a micro-batch of whole
  *     groups containing every row of this one (its own {@code groups} null), read through
  *     {@link #groups()}
  */
-public record MicroBatch(
-        NDManager manager,
-        int[] rows,
-        int groupSize,
-        NDArray samples,
-        List<RecordedStep> steps,
-        Conditioning conditioning,
-        Conditioning unconditional,
-        NDArray advantages,
-        RewardBatch rewards,
-        Sampler sampler,
-        TrainingProgress progress,
-        SeededNoise rng,
-        SeededNoise epochRng,
-        MicroBatch groups) {
+public record MicroBatch(NDManager manager, Place place, Drawn drawn, Scored scored, Update update, MicroBatch groups) {
 
     /**
-     * Checks that a given group batch is whole groups and covers every row.
+     * Which rows of the epoch a micro-batch holds.
      *
-     * @throws IllegalArgumentException when {@code groups} is itself a part, has another group size,
-     *     or misses one of the rows
+     * @param rows the epoch indices of these images (prompt order)
+     * @param groupSize G
      */
+    public record Place(int[] rows, int groupSize) {}
+
+    /**
+     * What was sampled for the rows.
+     *
+     * @param samples the clean samples x0 (b, ...)
+     * @param steps the recorded sampler steps restricted to these rows (empty for ODE rollouts)
+     * @param conditioning per-image text conditioning, batch b
+     * @param unconditional per-image unconditional conditioning, batch b (null when unused)
+     * @param sampler the sampler that drew the rollouts (its schedule, step rule and guidance scale)
+     */
+    public record Drawn(NDArray samples, List<RecordedStep> steps, Conditioning conditioning, Conditioning unconditional,
+            Sampler sampler) {}
+
+    /**
+     * What the rows scored.
+     *
+     * @param advantages per-image advantages (b), float32
+     * @param rewards the whole epoch's scores (for strategies that index them with {@link #rows()})
+     */
+    public record Scored(NDArray advantages, RewardBatch rewards) {}
+
+    /**
+     * The update the micro-batch is part of.
+     *
+     * @param progress epoch and step counters
+     * @param rng the micro-batch's own random stream (depends on the rows packed together)
+     * @param epochRng the epoch's per-row stream: row {@code r} draws from {@code epochRng.fork(r)}
+     */
+    public record Update(TrainingProgress progress, SeededNoise rng, SeededNoise epochRng) {
+        /**
+         * @param progress epoch and step counters
+         * @param rng one stream as both the micro-batch's and the epoch's (a micro-batch that is its epoch)
+         */
+        public Update(TrainingProgress progress, SeededNoise rng) {
+            this(progress, rng, rng);
+        }
+    }
+
+    /** Checks that a part of groups lies inside its group batch. */
     public MicroBatch {
+        if (place == null || drawn == null || scored == null || update == null) {
+            throw new IllegalArgumentException("a micro-batch needs its place, what was drawn, what it scored and its update");
+        }
         if (groups != null) {
             if (groups.groups != null) {
                 throw new IllegalArgumentException("the group batch of a micro-batch must hold whole groups itself");
             }
-            if (groups.groupSize != groupSize) {
-                throw new IllegalArgumentException("group size " + groupSize + " but the group batch has " + groups.groupSize);
+            if (groups.groupSize() != place.groupSize()) {
+                throw new IllegalArgumentException("group size " + place.groupSize() + " but the group batch has "
+                        + groups.groupSize());
             }
-            positionsIn(rows, groups.rows);
+            positionsIn(place.rows(), groups.rows());
         }
     }
 
     /**
-     * A micro-batch of whole groups whose rows draw from {@code rng.fork(row)} (hand-built batches
-     * and tests; the trainer gives every micro-batch of an epoch the same per-row stream).
+     * A micro-batch of whole groups.
      *
      * @param manager the step's manager
-     * @param rows the epoch indices of these images (prompt order, whole groups)
-     * @param groupSize G
-     * @param samples the clean samples x0 (b, ...)
-     * @param steps the recorded sampler steps restricted to these rows
-     * @param conditioning per-image text conditioning, batch b
-     * @param unconditional per-image unconditional conditioning, batch b (null when unused)
-     * @param advantages per-image advantages (b), float32
-     * @param rewards the whole epoch's scores
-     * @param sampler the sampler that drew the rollouts
-     * @param progress epoch and step counters
-     * @param rng the micro-batch's stream, also its per-row stream
+     * @param place which rows
+     * @param drawn what was sampled
+     * @param scored what they scored
+     * @param update counters and random streams
      */
-    public MicroBatch(NDManager manager, int[] rows, int groupSize, NDArray samples, List<RecordedStep> steps,
-            Conditioning conditioning, Conditioning unconditional, NDArray advantages, RewardBatch rewards, Sampler sampler,
-            TrainingProgress progress, SeededNoise rng) {
-        this(manager, rows, groupSize, samples, steps, conditioning, unconditional, advantages, rewards, sampler, progress,
-                rng, rng, null);
+    public MicroBatch(NDManager manager, Place place, Drawn drawn, Scored scored, Update update) {
+        this(manager, place, drawn, scored, update, null);
     }
 
-    /** @return the number of images b */
+    /** @return the epoch indices of these images (prompt order) */
+    public int[] rows() {
+        return place.rows();
+    }
+
+    /** @return G */
+    public int groupSize() {
+        return place.groupSize();
+    }
+
+    /** @return the clean samples x0 (b, ...) */
+    public NDArray samples() {
+        return drawn.samples();
+    }
+
+    /** @return the recorded sampler steps restricted to these rows (empty for ODE rollouts) */
+    public List<RecordedStep> steps() {
+        return drawn.steps();
+    }
+
+    /** @return per-image text conditioning, batch b */
+    public Conditioning conditioning() {
+        return drawn.conditioning();
+    }
+
+    /** @return per-image unconditional conditioning, batch b (null when unused) */
+    public Conditioning unconditional() {
+        return drawn.unconditional();
+    }
+
+    /** @return the sampler that drew the rollouts */
+    public Sampler sampler() {
+        return drawn.sampler();
+    }
+
+    /** @return per-image advantages (b), float32 */
+    public NDArray advantages() {
+        return scored.advantages();
+    }
+
+    /** @return the whole epoch's scores */
+    public RewardBatch rewards() {
+        return scored.rewards();
+    }
+
+    /** @return epoch and step counters */
+    public TrainingProgress progress() {
+        return update.progress();
+    }
+
+    /** @return the micro-batch's own random stream (depends on the rows packed together) */
+    public SeededNoise rng() {
+        return update.rng();
+    }
+
+    /** @return the epoch's per-row stream */
+    public SeededNoise epochRng() {
+        return update.epochRng();
+    }
+
     public int size() {
-        return rows.length;
+        return rows().length;
     }
 
     /**
@@ -131,7 +201,7 @@ public record MicroBatch(
      *     for a batch of whole groups); the position divided by G is the row's group in that batch
      */
     public int[] positionsInGroups() {
-        return positionsIn(rows, groups().rows);
+        return positionsIn(rows(), groups().rows());
     }
 
     /**
@@ -140,7 +210,7 @@ public record MicroBatch(
      *     micro-batch that holds that epoch row
      */
     public SeededNoise rowRng(int i) {
-        return epochRng.fork(rows[i]);
+        return epochRng().fork(rows()[i]);
     }
 
     /**
@@ -152,7 +222,7 @@ public record MicroBatch(
      * @return float32 (b, ...) noise, in libtorch-owned memory
      */
     public NDArray rowNormal(NDManager owner, long stream) {
-        Shape shape = samples.getShape();
+        Shape shape = samples().getShape();
         int b = size();
         int per = b == 0 ? 0 : Math.toIntExact(shape.size() / b);
         float[] values = new float[b * per];
@@ -182,7 +252,7 @@ public record MicroBatch(
     public double[][] rowLevels(TrainingNoiseLevels levels, long stream) {
         double[][] out = new double[size()][];
         for (int i = 0; i < out.length; i++) {
-            SeededNoise source = levels.sharedWithinGroup() ? epochRng.fork(stream).fork(rows[i] / groupSize)
+            SeededNoise source = levels.sharedWithinGroup() ? epochRng().fork(stream).fork(rows()[i] / groupSize())
                     : rowRng(i).fork(stream);
             double[][] drawn = levels.draw(1, source);
             if (drawn.length != 1 || drawn[0].length != levels.levelsPerSample()) {
@@ -197,7 +267,7 @@ public record MicroBatch(
 
     /** @return the advantages on the host */
     public double[] advantagesOnHost() {
-        float[] a = advantages.toFloatArray();
+        float[] a = advantages().toFloatArray();
         double[] out = new double[a.length];
         for (int i = 0; i < a.length; i++) {
             out[i] = a[i];
@@ -207,8 +277,8 @@ public record MicroBatch(
 
     @Override
     public String toString() {
-        return "MicroBatch{rows=" + Arrays.toString(rows) + ", groupSize=" + groupSize + ", progress=" + progress
-                + (groups == null ? "" : ", part of groups " + Arrays.toString(groups.rows)) + "}";
+        return "MicroBatch{rows=" + Arrays.toString(rows()) + ", groupSize=" + groupSize() + ", progress=" + progress()
+                + (groups == null ? "" : ", part of groups " + Arrays.toString(groups.rows())) + "}";
     }
 
     private static int[] positionsIn(int[] rows, int[] groupRows) {

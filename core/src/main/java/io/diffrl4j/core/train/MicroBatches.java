@@ -117,10 +117,12 @@ final class MicroBatches {
                     take(s.next(), index, manager), take(s.logProb(), index, manager), take(s.mean(), index, manager),
                     s.stdDev()));
         }
-        return new MicroBatch(manager, rows, g, take(rollout.samples(), index, manager), List.copyOf(steps),
-                source.cond().gather(promptRows, manager),
-                source.uncond() == null ? null : source.uncond().gather(promptRows, manager),
-                owned(manager, a), epoch.rewards(), epoch.sampler(), step.progress(), rng, epoch.rng(), groups);
+        return new MicroBatch(manager, new MicroBatch.Place(rows, g),
+                new MicroBatch.Drawn(take(rollout.samples(), index, manager), List.copyOf(steps),
+                        source.cond().gather(promptRows, manager),
+                        source.uncond() == null ? null : source.uncond().gather(promptRows, manager), epoch.sampler()),
+                new MicroBatch.Scored(owned(manager, a), epoch.rewards()),
+                new MicroBatch.Update(step.progress(), rng, epoch.rng()), groups);
     }
 
     /**
@@ -233,8 +235,10 @@ final class MicroBatches {
         }
         NDArray x0 = samples.size() == 1 ? samples.get(0) : ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(samples), 0);
         x0.attach(manager);
-        return new MicroBatch(manager, rows.clone(), groupSize, x0, List.copyOf(merged), cond, uncond, owned(manager, a),
-                epoch.rewards(), epoch.sampler(), step.progress(), rng, epoch.rng(), null);
+        return new MicroBatch(manager, new MicroBatch.Place(rows.clone(), groupSize),
+                new MicroBatch.Drawn(x0, List.copyOf(merged), cond, uncond, epoch.sampler()),
+                new MicroBatch.Scored(owned(manager, a), epoch.rewards()),
+                new MicroBatch.Update(step.progress(), rng, epoch.rng()));
     }
 
     private static boolean sameSteps(List<RecordedStep> a, List<RecordedStep> b) {

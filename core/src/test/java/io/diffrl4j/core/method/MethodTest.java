@@ -39,7 +39,8 @@ class MethodTest {
             });
 
     private static Method method(List<Regularizer> regularizers, List<AdapterSchedule> schedules) {
-        return new Method("m", SAMPLER, AdapterRoles.POLICY, rewards -> rewards.proxy(), OBJECTIVE, regularizers, schedules);
+        return Method.builder("m", SAMPLER, rewards -> rewards.proxy(), OBJECTIVE).optRegularizers(regularizers)
+                .optSchedules(schedules).build();
     }
 
     private static ReferenceKl kl(double beta) {

@@ -103,7 +103,10 @@ public final class Crd {
             schedules.add(samplerEma(EmaDecay.parse(SAMPLER_DECAY_OCR)));
         }
         schedules.add(PolicyEma.crd());
-        return new Method("crd", sampler().build(), mode.samplingSet(), advantages(), new CrdObjective(), List.of(kl(BETA)),
-                schedules);
+        return Method.builder("crd", sampler().build(), advantages(), new CrdObjective())
+                .optSamplingSet(mode.samplingSet())
+                .optRegularizers(List.of(kl(BETA)))
+                .optSchedules(schedules)
+                .build();
     }
 }

@@ -85,8 +85,10 @@ public final class FlowGrpo {
      */
     public static Method method(Sampler sampler, double beta) {
         List<Regularizer> kl = beta == 0 ? List.of() : List.of(kl(beta));
-        return new Method("flow-grpo", sampler, AdapterRoles.POLICY, advantages(), new FlowGrpoObjective(), kl,
-                List.of(PolicyEma.flowGrpo()));
+        return Method.builder("flow-grpo", sampler, advantages(), new FlowGrpoObjective())
+                .optRegularizers(kl)
+                .optSchedules(List.of(PolicyEma.flowGrpo()))
+                .build();
     }
 
     /**

@@ -87,7 +87,10 @@ public final class DiffusionNft {
      *     {@link EmaDecay#diffusionNftOld()} and {@link PolicyEma#diffusionNft()}
      */
     public static Method method() {
-        return new Method("diffusion-nft", sampler().build(), AdapterRoles.OLD, advantages(), new DiffusionNftObjective(),
-                List.of(kl(BETA)), List.of(oldEma(EmaDecay.diffusionNftOld()), PolicyEma.diffusionNft()));
+        return Method.builder("diffusion-nft", sampler().build(), advantages(), new DiffusionNftObjective())
+                .optSamplingSet(AdapterRoles.OLD)
+                .optRegularizers(List.of(kl(BETA)))
+                .optSchedules(List.of(oldEma(EmaDecay.diffusionNftOld()), PolicyEma.diffusionNft()))
+                .build();
     }
 }

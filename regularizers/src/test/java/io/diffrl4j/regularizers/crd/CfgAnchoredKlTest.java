@@ -75,8 +75,9 @@ class CfgAnchoredKlTest {
     private static MicroBatch batch(NDManager m) {
         int[] rows = {0, 1, 2, 3};
         NDArray x0 = new SeededNoise(6).normal(m, new Shape(B, 4, 8, 8));
-        return new MicroBatch(m, rows, G, x0, List.of(), TinyModels.conditioning(m, B, 1), TinyModels.conditioning(m, B, 2),
-                m.create(new float[] {2f, -1f, 4f, -3f}), null, null, new TrainingProgress(0, 0), new SeededNoise(8));
+        return new MicroBatch(m, new MicroBatch.Place(rows, G),
+                new MicroBatch.Drawn(x0, List.of(), TinyModels.conditioning(m, B, 1), TinyModels.conditioning(m, B, 2), null),
+                new MicroBatch.Scored(m.create(new float[] {2f, -1f, 4f, -3f}), null), new MicroBatch.Update(new TrainingProgress(0, 0), new SeededNoise(8)));
     }
 
     private static CrdObjective objective() {

@@ -56,8 +56,9 @@ class CrdObjectiveTest {
 
     private static MicroBatch batch(NDManager m, float[] advantages, int[] rows) {
         NDArray x0 = new SeededNoise(5).normal(m, new Shape(rows.length, DIM)).add(0.5f);
-        return new MicroBatch(m, rows, G, x0, List.of(), Conditioning.none(rows.length), Conditioning.none(rows.length),
-                m.create(advantages), null, null, new TrainingProgress(0, 0), new SeededNoise(3));
+        return new MicroBatch(m, new MicroBatch.Place(rows, G),
+                new MicroBatch.Drawn(x0, List.of(), Conditioning.none(rows.length), Conditioning.none(rows.length), null),
+                new MicroBatch.Scored(m.create(advantages), null), new MicroBatch.Update(new TrainingProgress(0, 0), new SeededNoise(3)));
     }
 
     private static MicroBatch batch(NDManager m, float[] advantages) {

@@ -111,9 +111,9 @@ class CrdPartialGroupsTest {
             rows[i] = FIRST_ROW + i;
         }
         NDArray x0 = new SeededNoise(6).normal(m, new Shape(B, 4, 8, 8));
-        return new MicroBatch(m, rows, G, x0, List.of(), TinyModels.conditioning(m, B, 1), TinyModels.conditioning(m, B, 2),
-                owned(m, ADVANTAGES), rewards(), null, new TrainingProgress(0, 0), new SeededNoise(8), new SeededNoise(9),
-                null);
+        return new MicroBatch(m, new MicroBatch.Place(rows, G),
+                new MicroBatch.Drawn(x0, List.of(), TinyModels.conditioning(m, B, 1), TinyModels.conditioning(m, B, 2), null),
+                new MicroBatch.Scored(owned(m, ADVANTAGES), rewards()), new MicroBatch.Update(new TrainingProgress(0, 0), new SeededNoise(8), new SeededNoise(9)), null);
     }
 
     private static NDArray owned(NDManager m, float[] v) {
@@ -132,10 +132,9 @@ class CrdPartialGroupsTest {
 
     /** Rows {@code from .. from+n-1} of {@code b}, carrying {@code groups} (null: whole groups). */
     static MicroBatch slice(MicroBatch b, int from, int n, MicroBatch groups) {
-        return new MicroBatch(b.manager(), Arrays.copyOfRange(b.rows(), from, from + n), b.groupSize(),
-                rows(b.samples(), from, n), List.of(), rows(b.conditioning(), from, n), rows(b.unconditional(), from, n),
-                rows(b.advantages(), from, n), b.rewards(), b.sampler(), b.progress(), b.rng().fork(from), b.epochRng(),
-                groups);
+        return new MicroBatch(b.manager(), new MicroBatch.Place(Arrays.copyOfRange(b.rows(), from, from + n), b.groupSize()),
+                new MicroBatch.Drawn(rows(b.samples(), from, n), List.of(), rows(b.conditioning(), from, n), rows(b.unconditional(), from, n), b.sampler()),
+                new MicroBatch.Scored(rows(b.advantages(), from, n), b.rewards()), new MicroBatch.Update(b.progress(), b.rng().fork(from), b.epochRng()), groups);
     }
 
     /** The whole batch cut as the trainer cuts it: per group a group batch, then parts of m rows. */

@@ -204,9 +204,9 @@ class CrdTest {
             Rollout r = model.adapters().with(collapse.samplingSet(), () -> collapse.sampler().sample(m, model,
                     Conditioning.none(2), Conditioning.none(2), 3, new Shape(2), new SeededNoise(3)));
             model.adapters().use(AdapterRoles.POLICY);
-            MicroBatch mb = new MicroBatch(m, new int[] {0, 1, 2, 3, 4, 5}, 3, r.samples(), r.steps(), Conditioning.none(6),
-                    Conditioning.none(6), m.create(new float[] {1, -1, 0, 2, -2, 0}), null, collapse.sampler(),
-                    new TrainingProgress(0, 0), new SeededNoise(4));
+            MicroBatch mb = new MicroBatch(m, new MicroBatch.Place(new int[] {0, 1, 2, 3, 4, 5}, 3),
+                new MicroBatch.Drawn(r.samples(), r.steps(), Conditioning.none(6), Conditioning.none(6), collapse.sampler()),
+                new MicroBatch.Scored(m.create(new float[] {1, -1, 0, 2, -2, 0}), null), new MicroBatch.Update(new TrainingProgress(0, 0), new SeededNoise(4)));
             CrdObjective objective = (CrdObjective) collapse.objective();
             for (int j = 0; j < objective.passes(mb); j++) {
                 assertArrayEquals(new float[6], objective.forward(mb, j, model).rho().toFloatArray(), 0f, "pass " + j);
@@ -246,10 +246,9 @@ class CrdTest {
         // same row, also with strata wide enough for the draw to be random (4 passes).
         try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
             int[] rows = {0, 1, 2, 3, 4, 5};
-            io.diffrl4j.core.objective.MicroBatch mb = new io.diffrl4j.core.objective.MicroBatch(m, rows, 3,
-                    m.zeros(new ai.djl.ndarray.types.Shape(6, 2)), List.of(), io.diffrl4j.core.model.Conditioning.none(6),
-                    null, m.zeros(new ai.djl.ndarray.types.Shape(6)), null, null,
-                    new io.diffrl4j.core.objective.TrainingProgress(0, 0), new io.diffrl4j.core.flow.SeededNoise(3));
+            io.diffrl4j.core.objective.MicroBatch mb = new MicroBatch(m, new MicroBatch.Place(rows, 3),
+                new MicroBatch.Drawn(m.zeros(new ai.djl.ndarray.types.Shape(6, 2)), List.of(), io.diffrl4j.core.model.Conditioning.none(6), null, null),
+                new MicroBatch.Scored(m.zeros(new ai.djl.ndarray.types.Shape(6)), null), new MicroBatch.Update(new io.diffrl4j.core.objective.TrainingProgress(0, 0), new io.diffrl4j.core.flow.SeededNoise(3)));
             double[][] shared = mb.rowLevels(new io.diffrl4j.core.flow.StratifiedRolloutNoiseLevels(4, 10, 3.0, 0.99), 7);
             for (int i = 0; i < 6; i++) {
                 assertArrayEquals(shared[3 * (i / 3)], shared[i], 0.0, "row " + i);

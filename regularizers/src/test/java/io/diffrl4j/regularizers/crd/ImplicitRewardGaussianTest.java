@@ -83,8 +83,9 @@ class ImplicitRewardGaussianTest {
     private static MicroBatch batch(NDManager m, float[] x, int dims, float[] advantages, long seed) {
         int[] rows = new int[B];
         Arrays.setAll(rows, i -> i);
-        return new MicroBatch(m, rows, G, m.create(x, new Shape(B, dims)), List.of(), Conditioning.none(B),
-                Conditioning.none(B), m.create(advantages), null, null, new TrainingProgress(0, 0), new SeededNoise(seed));
+        return new MicroBatch(m, new MicroBatch.Place(rows, G),
+                new MicroBatch.Drawn(m.create(x, new Shape(B, dims)), List.of(), Conditioning.none(B), Conditioning.none(B), null),
+                new MicroBatch.Scored(m.create(advantages), null), new MicroBatch.Update(new TrainingProgress(0, 0), new SeededNoise(seed)));
     }
 
     @Test

@@ -33,9 +33,9 @@ class RewardAdaptiveKlStrengthTest {
             prompts.addAll(Collections.nCopies(4, Prompt.of(p)));
         }
         RewardBatch rewards = withRewards ? new RewardBatch("ocr", Map.of("ocr", RAW), null, prompts, 4) : null;
-        return new MicroBatch(m, new int[] {4, 5, 6, 7, 8, 9, 10, 11}, 4, m.zeros(new Shape(8, 2)), List.of(),
-                Conditioning.none(8), Conditioning.none(8), m.create(ADVANTAGES), rewards, null, new TrainingProgress(0, 0),
-                new SeededNoise(1));
+        return new MicroBatch(m, new MicroBatch.Place(new int[] {4, 5, 6, 7, 8, 9, 10, 11}, 4),
+                new MicroBatch.Drawn(m.zeros(new Shape(8, 2)), List.of(), Conditioning.none(8), Conditioning.none(8), null),
+                new MicroBatch.Scored(m.create(ADVANTAGES), rewards), new MicroBatch.Update(new TrainingProgress(0, 0), new SeededNoise(1)));
     }
 
     @Test

@@ -68,7 +68,9 @@ class FlowGrpoTest {
     }
 
     static MicroBatch stubBatch(NDManager m) {
-        return new MicroBatch(m, new int[] {0, 1}, 2, null, List.of(), null, null, null, null, null, null, null);
+        return new MicroBatch(m, new MicroBatch.Place(new int[] {0, 1}, 2),
+                new MicroBatch.Drawn(null, List.of(), null, null, null),
+                new MicroBatch.Scored(null, null), new MicroBatch.Update(null, null));
     }
 
     /** Two groups with different spreads: global and per-group std give different advantages. */

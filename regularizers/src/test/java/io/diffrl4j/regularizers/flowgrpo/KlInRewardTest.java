@@ -123,8 +123,9 @@ class KlInRewardTest {
             RewardBatch rewards = new RewardBatch("r", Map.of("r", proxy), null, prompts, GROUP).withReferenceKl(kl);
             int[] rows = {0, 1, 2, 3, 4, 5};
             // The per-image advantages are deliberately wrong: with a KL-in-reward they must be ignored.
-            MicroBatch mb = new MicroBatch(m, rows, GROUP, r.samples(), r.steps(), Conditioning.none(B), Conditioning.none(B),
-                    m.create(new float[] {9, 9, 9, 9, 9, 9}), rewards, sampler, new TrainingProgress(0, 0), new SeededNoise(99));
+            MicroBatch mb = new MicroBatch(m, new MicroBatch.Place(rows, GROUP),
+                new MicroBatch.Drawn(r.samples(), r.steps(), Conditioning.none(B), Conditioning.none(B), sampler),
+                new MicroBatch.Scored(m.create(new float[] {9, 9, 9, 9, 9, 9}), rewards), new MicroBatch.Update(new TrainingProgress(0, 0), new SeededNoise(99)));
             double eps = 1e-3;
             FlowGrpoObjective objective = new FlowGrpoObjective(eps, false, c,
                     new GroupRelativeAdvantage(true, 5.0));
@@ -168,9 +169,9 @@ class KlInRewardTest {
                 assertEquals(expected, loss, 1e-5 * Math.max(1, Math.abs(expected)), "step " + t);
             }
             // Without the recorded KL the objective says what is missing.
-            MicroBatch bare = new MicroBatch(m, rows, GROUP, r.samples(), r.steps(), Conditioning.none(B), Conditioning.none(B),
-                    m.create(new float[B]), new RewardBatch("r", Map.of("r", proxy), null, prompts, GROUP), sampler,
-                    new TrainingProgress(0, 0), new SeededNoise(99));
+            MicroBatch bare = new MicroBatch(m, new MicroBatch.Place(rows, GROUP),
+                new MicroBatch.Drawn(r.samples(), r.steps(), Conditioning.none(B), Conditioning.none(B), sampler),
+                new MicroBatch.Scored(m.create(new float[B]), new RewardBatch("r", Map.of("r", proxy), null, prompts, GROUP)), new MicroBatch.Update(new TrainingProgress(0, 0), new SeededNoise(99)));
             IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> objective.evaluate(bare, 0, model, new StepMetrics()));
             assertTrue(e.getMessage().contains("ReferenceKlSampler"), e.getMessage());

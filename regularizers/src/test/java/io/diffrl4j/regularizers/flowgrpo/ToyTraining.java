@@ -45,8 +45,9 @@ final class ToyTraining {
         for (int i = 0; i < B; i++) {
             rows[i] = i;
         }
-        return new MicroBatch(m, rows, GROUP, r.samples(), r.steps(), Conditioning.none(B), Conditioning.none(B),
-                m.create(advantages), null, sampler, new TrainingProgress(0, 0), new SeededNoise(99));
+        return new MicroBatch(m, new MicroBatch.Place(rows, GROUP),
+                new MicroBatch.Drawn(r.samples(), r.steps(), Conditioning.none(B), Conditioning.none(B), sampler),
+                new MicroBatch.Scored(m.create(advantages), null), new MicroBatch.Update(new TrainingProgress(0, 0), new SeededNoise(99)));
     }
 
     /** Reads the gradients of {@code params} to the host and zeroes them (DJL accumulates). */

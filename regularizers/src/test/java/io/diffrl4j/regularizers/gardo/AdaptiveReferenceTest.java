@@ -86,8 +86,9 @@ class AdaptiveReferenceTest {
                 return m.create(1f);
             }
         };
-        MicroBatch mb = new MicroBatch(m, new int[] {0, 1, 2, 3, 4}, B, x, List.of(), none, null, m.zeros(new Shape(B)),
-                null, null, at(0), new SeededNoise(1));
+        MicroBatch mb = new MicroBatch(m, new MicroBatch.Place(new int[] {0, 1, 2, 3, 4}, B),
+                new MicroBatch.Drawn(x, List.of(), none, null, null),
+                new MicroBatch.Scored(m.zeros(new Shape(B)), null), new MicroBatch.Update(at(0), new SeededNoise(1)));
         float[] kl = new ReferenceKl(AdapterRoles.REFERENCE, 1.0, KlForm.CODE, KlStrength.constant(1)).perSample(mb, p)
                 .toFloatArray();
         double max = 0;

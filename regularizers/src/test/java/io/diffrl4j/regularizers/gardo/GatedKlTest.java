@@ -103,9 +103,9 @@ class GatedKlTest {
     }
 
     private static MicroBatch batch(NDManager m, int[] rows, RewardBatch rewards) {
-        return new MicroBatch(m, rows, 3, m.zeros(new Shape(rows.length, D)), java.util.List.of(),
-                Conditioning.none(rows.length), null, m.zeros(new Shape(rows.length)), rewards, null,
-                new TrainingProgress(0, 0), new SeededNoise(1));
+        return new MicroBatch(m, new MicroBatch.Place(rows, 3),
+                new MicroBatch.Drawn(m.zeros(new Shape(rows.length, D)), java.util.List.of(), Conditioning.none(rows.length), null, null),
+                new MicroBatch.Scored(m.zeros(new Shape(rows.length)), rewards), new MicroBatch.Update(new TrainingProgress(0, 0), new SeededNoise(1)));
     }
 
     private static double hostKl(float[] p, float[] r, int i) {

@@ -61,8 +61,9 @@ class DiffusionNftObjectiveTest {
         Rollout r = model.adapters().with(AdapterRoles.OLD, () -> ode.sample(m, model, Conditioning.none(1), null, B,
                 new Shape(DIM), new SeededNoise(5)));
         assertTrue(r.steps().isEmpty());
-        return new MicroBatch(m, new int[] {0, 1}, B, r.samples(), r.steps(), Conditioning.none(B), Conditioning.none(B),
-                m.create(advantages), null, ode, new TrainingProgress(0, 0), new SeededNoise(rngSeed));
+        return new MicroBatch(m, new MicroBatch.Place(new int[] {0, 1}, B),
+                new MicroBatch.Drawn(r.samples(), r.steps(), Conditioning.none(B), Conditioning.none(B), ode),
+                new MicroBatch.Scored(m.create(advantages), null), new MicroBatch.Update(new TrainingProgress(0, 0), new SeededNoise(rngSeed)));
     }
 
     /** Host values of one pass: per-sample L_pos, L_neg and the loss, in double. */

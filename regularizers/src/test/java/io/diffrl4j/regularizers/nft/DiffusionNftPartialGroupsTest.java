@@ -72,10 +72,9 @@ class DiffusionNftPartialGroupsTest {
         for (int i = 0; i < n; i++) {
             rows[i] = 16 + from + i;
         }
-        return new MicroBatch(m, rows, G, owned(m, Arrays.copyOfRange(x0, from * DIM, (from + n) * DIM), new Shape(n, DIM)),
-                List.of(), Conditioning.none(n), Conditioning.none(n),
-                owned(m, Arrays.copyOfRange(ADVANTAGES, from, from + n), new Shape(n)), null, null,
-                new TrainingProgress(0, 0), new SeededNoise(from), new SeededNoise(21), groups);
+        return new MicroBatch(m, new MicroBatch.Place(rows, G),
+                new MicroBatch.Drawn(owned(m, Arrays.copyOfRange(x0, from * DIM, (from + n) * DIM), new Shape(n, DIM)), List.of(), Conditioning.none(n), Conditioning.none(n), null),
+                new MicroBatch.Scored(owned(m, Arrays.copyOfRange(ADVANTAGES, from, from + n), new Shape(n)), null), new MicroBatch.Update(new TrainingProgress(0, 0), new SeededNoise(from), new SeededNoise(21)), groups);
     }
 
     private static List<float[]> accumulate(ToyFlowModel model, DiffusionNftObjective objective, List<MicroBatch> batches,

@@ -127,7 +127,9 @@ class DiffusionNftTest {
             assertEquals(1, method.regularizers().size());
             ReferenceKl kl = assertInstanceOf(ReferenceKl.class, method.regularizers().get(0));
             StubPrediction p = new StubPrediction(m);
-            MicroBatch stub = new MicroBatch(m, new int[] {0, 1}, 2, null, List.of(), null, null, null, null, null, null, null);
+            MicroBatch stub = new MicroBatch(m, new MicroBatch.Place(new int[] {0, 1}, 2),
+                new MicroBatch.Drawn(null, List.of(), null, null, null),
+                new MicroBatch.Scored(null, null), new MicroBatch.Update(null, null));
             assertEquals(1e-4f * 4, kl.loss(stub, p, new StepMetrics()).getFloat(), 1e-10f, "1e-4 * MSE, CODE form");
             assertEquals(null, p.calls.get(0)[0], "pretrained reference");
             assertEquals(1.0, p.calls.get(0)[1], "reference at guidance 1");
