@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.diffrl4j.e2e.GardoLearnTest.Run;
 import io.diffrl4j.regularizers.gardo.AdaptiveReference;
 import io.diffrl4j.regularizers.gardo.DiversityAwareAdvantage;
-import io.diffrl4j.regularizers.gardo.Gardo;
+import io.diffrl4j.methods.gardo.Gardo;
 import io.diffrl4j.regularizers.gardo.GatedKl;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;

@@ -9,7 +9,7 @@ import io.diffrl4j.core.schedule.PolicyEma;
 import io.diffrl4j.core.testing.ToyFlowModel;
 import io.diffrl4j.core.train.EpochReport;
 import io.diffrl4j.core.train.Trainer;
-import io.diffrl4j.regularizers.flowgrpo.FlowGrpo;
+import io.diffrl4j.methods.flowgrpo.FlowGrpo;
 import org.junit.jupiter.api.Test;
 
 /** Flow-GRPO's KL-in-reward through the whole loop: recorded while sampling, trained on per step. */

@@ -5,7 +5,7 @@ import io.diffrl4j.core.objective.TrainingProgress;
 import io.diffrl4j.core.reward.Prompt;
 import io.diffrl4j.core.reward.RewardBatch;
 import io.diffrl4j.regularizers.gardo.AdaptiveReference;
-import io.diffrl4j.regularizers.gardo.Gardo;
+import io.diffrl4j.methods.gardo.Gardo;
 import io.diffrl4j.regularizers.gardo.GatedKl;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -11,7 +11,7 @@ import io.diffrl4j.core.mmdit.MmditModel;
 import io.diffrl4j.core.reward.Prompt;
 import io.diffrl4j.core.train.Trainer;
 import io.diffrl4j.core.train.TrainerConfig;
-import io.diffrl4j.regularizers.gardo.Gardo;
+import io.diffrl4j.methods.gardo.Gardo;
 import io.diffrl4j.rewards.embed.RandomProjectionEmbedder;
 import io.diffrl4j.samplers.SdeWindow;
 import io.diffrl4j.samplers.TrajectorySampler;

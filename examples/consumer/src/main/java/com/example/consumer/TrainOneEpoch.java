@@ -12,7 +12,7 @@ import io.diffrl4j.core.reward.Prompt;
 import io.diffrl4j.core.train.EpochReport;
 import io.diffrl4j.core.train.Trainer;
 import io.diffrl4j.core.train.TrainerConfig;
-import io.diffrl4j.regularizers.gardo.Gardo;
+import io.diffrl4j.methods.gardo.Gardo;
 import io.diffrl4j.rewards.embed.RandomProjectionEmbedder;
 import io.diffrl4j.rewards.image.JpegCompressibilityReward;
 import java.util.ArrayList;

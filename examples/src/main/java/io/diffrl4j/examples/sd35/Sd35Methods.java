@@ -2,13 +2,13 @@ package io.diffrl4j.examples.sd35;
 
 import io.diffrl4j.core.method.Method;
 import io.diffrl4j.core.reward.ImageEmbedder;
-import io.diffrl4j.regularizers.crd.Crd;
-import io.diffrl4j.regularizers.flowgrpo.FlowGrpo;
+import io.diffrl4j.methods.crd.Crd;
+import io.diffrl4j.methods.flowgrpo.FlowGrpo;
 import io.diffrl4j.regularizers.gardo.AdaptiveReference;
 import io.diffrl4j.regularizers.gardo.DiversityAwareAdvantage;
-import io.diffrl4j.regularizers.gardo.Gardo;
+import io.diffrl4j.methods.gardo.Gardo;
 import io.diffrl4j.regularizers.gardo.GatedKl;
-import io.diffrl4j.regularizers.nft.DiffusionNftRecipe;
+import io.diffrl4j.methods.nft.DiffusionNftRecipe;
 import io.diffrl4j.samplers.EulerStep;
 import io.diffrl4j.samplers.SdeWindow;
 import io.diffrl4j.samplers.TrajectorySampler;

@@ -8,7 +8,7 @@ import io.diffrl4j.examples.cli.CommandLine;
 import io.diffrl4j.examples.cli.Option;
 import io.diffrl4j.examples.cli.OutputFolder;
 import io.diffrl4j.examples.cli.UsageException;
-import io.diffrl4j.regularizers.nft.DiffusionNftRecipe;
+import io.diffrl4j.methods.nft.DiffusionNftRecipe;
 import io.diffrl4j.rewards.registry.RewardRegistry;
 import io.diffrl4j.rewards.registry.RewardSpec;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package io.diffrl4j.regularizers.crd;
 
+import io.diffrl4j.core.advantage.NormalisedReward;
 import ai.djl.ndarray.NDArray;
 import io.diffrl4j.core.nn.ScalarMath;
 import io.diffrl4j.core.objective.KlStrength;
@@ -87,7 +88,7 @@ public final class RewardAdaptiveKlStrength implements KlStrength {
     public NDArray coefficients(MicroBatch batch) {
         NDArray advantages = batch.advantages().stopGradient();
         if (perSample) {
-            NDArray r = CenteredRewardMatching.normalisedReward(advantages);
+            NDArray r = NormalisedReward.of(advantages);
             return ScalarMath.mul(r, beta - floor).add((float) floor);
         }
         return advantages.getManager().create((float) (floor + (beta - floor) * clip01(meanRawReward(batch))));

@@ -1,10 +1,8 @@
 /**
- * CRD, Centered Reward Distillation (docs/ALGORITHMS.md 7): the centred reward-matching objective
- * ({@link io.diffrl4j.regularizers.crd.CrdObjective}, its arithmetic in
- * {@link io.diffrl4j.regularizers.crd.CenteredRewardMatching}), the KL anchored to the CFG-guided
- * pretrained model ({@link io.diffrl4j.regularizers.crd.CfgAnchoredKl}) with a reward-adaptive
- * strength ({@link io.diffrl4j.regularizers.crd.RewardAdaptiveKlStrength}), and the
- * {@link io.diffrl4j.regularizers.crd.Crd} method factory, which decouples the sampler snapshot from
- * the moving reference through the method's sampling set and two EMA schedules.
+ * CRD's regularization (docs/ALGORITHMS.md 7.4, 7.5): the KL anchored to the CFG-guided pretrained
+ * model ({@link io.diffrl4j.regularizers.crd.CfgAnchoredKl}) and its reward-adaptive strength
+ * ({@link io.diffrl4j.regularizers.crd.RewardAdaptiveKlStrength},
+ * {@link io.diffrl4j.regularizers.crd.KlStrengthMode}). They regularize any method; CRD's objective
+ * and recipe live in the {@code methods} module ({@code io.diffrl4j.methods.crd}).
  */
 package io.diffrl4j.regularizers.crd;

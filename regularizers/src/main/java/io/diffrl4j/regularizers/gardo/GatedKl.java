@@ -50,7 +50,7 @@ import org.slf4j.LoggerFactory;
  * <p>Extension points for users: override {@link #uncertainty(RewardBatch)} for another
  * uncertainty measure, {@link #gate(double[], double)} for another selection rule, or
  * {@link #updateK(double)} for another controller; {@link #GatedKl(GatedKl)} copies the settings of
- * an existing gate (see {@link Gardo#replaceGate}). Build one with {@link #builder()}, which gates a
+ * an existing gate (see {@code io.diffrl4j.methods.gardo.Gardo.replaceGate}). Build one with {@link #builder()}, which gates a
  * given {@link ReferenceKl} ({@link Builder#gating}): the gate keeps that KL's reference, guidance,
  * form and strength.
  *
@@ -86,7 +86,7 @@ public class GatedKl extends ReferenceKl {
 
     /**
      * A new gate with the settings of {@code template} and a fresh controller: the way to swap a
-     * subclass into a method built by {@link Gardo}.
+     * subclass into a method built by {@code Gardo}.
      *
      * @param template the gate whose settings to copy
      */

@@ -1,10 +1,10 @@
 /**
- * GARDO (docs/ALGORITHMS.md 6): Gated and Adaptive Regularization with Diversity-aware Optimization, as
- * three composable strategies on top of Flow-GRPO or DiffusionNFT.
+ * GARDO's three parts (docs/ALGORITHMS.md 6: Gated and Adaptive Regularization with
+ * Diversity-aware Optimization), each usable on any method with a KL.
  *
  * <ul>
- *   <li>{@link io.diffrl4j.regularizers.gardo.GatedKl}: the base algorithm's KL applied only to the
- *       samples whose proxy reward disagrees most with auxiliary rewards
+ *   <li>{@link io.diffrl4j.regularizers.gardo.GatedKl}: a method's KL applied only to the samples
+ *       whose proxy reward disagrees most with auxiliary rewards
  *       ({@link io.diffrl4j.regularizers.gardo.RewardUncertainty},
  *       {@link io.diffrl4j.regularizers.gardo.GateController}).</li>
  *   <li>{@link io.diffrl4j.regularizers.gardo.AdaptiveReference}: the KL reference is a snapshot of
@@ -13,7 +13,7 @@
  *       scaled by their distance to the nearest sibling in embedding space.</li>
  * </ul>
  *
- * {@link io.diffrl4j.regularizers.gardo.Gardo} composes them into a
- * {@link io.diffrl4j.core.method.Method}; each part can be switched off or replaced by a subclass.
+ * The {@code methods} module's {@code io.diffrl4j.methods.gardo.Gardo} composes them onto a base
+ * method; each part can be left out or replaced by a subclass.
  */
 package io.diffrl4j.regularizers.gardo;

@@ -152,15 +152,6 @@ class AdaptiveReferenceTest {
             assertEquals(schedule.klThreshold(), plain.klThreshold(), 0.0);
             assertFalse(plain.renewalDue(), "a builder copies settings, not state");
         }
-        // With the gate off there is no gated KL: GARDO compares the plain one.
-        for (boolean gate : new boolean[] {true, false}) {
-            io.diffrl4j.core.method.Method base = gate ? Gardo.withGate(Gardo.flowGrpoBase(), GatedKl.builder())
-                    : Gardo.flowGrpoBase();
-            io.diffrl4j.core.method.Method method = Gardo.withAdaptiveReference(base, AdaptiveReference.flowGrpo());
-            AdaptiveReference renewal = method.schedules().stream().filter(AdaptiveReference.class::isInstance)
-                    .map(AdaptiveReference.class::cast).findFirst().orElseThrow();
-            assertEquals(gate ? "kl_gated" : "kl", renewal.metric());
-        }
     }
 
     @Test

@@ -1,0 +1,346 @@
+package io.diffrl4j.methods.flowgrpo;
+
+import io.diffrl4j.core.advantage.GroupRelativeAdvantage;
+import io.diffrl4j.core.reward.RewardBatch;
+import io.diffrl4j.core.nn.ScalarMath;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.diffrl4j.core.flow.Guidance;
+import io.diffrl4j.core.flow.InferenceSchedule;
+import io.diffrl4j.core.model.AdaptedFlowModel;
+import io.diffrl4j.core.model.Conditioning;
+import io.diffrl4j.core.objective.KlForm;
+import io.diffrl4j.core.objective.MicroBatch;
+import io.diffrl4j.core.objective.PolicyObjective;
+import io.diffrl4j.core.objective.Prediction;
+import io.diffrl4j.core.objective.StepMetrics;
+import io.diffrl4j.core.sampling.RecordedStep;
+import io.diffrl4j.core.sampling.SamplerStep;
+import io.diffrl4j.core.sampling.StepResult;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Flow-GRPO's clipped-ratio policy loss over recorded SDE steps (docs/ALGORITHMS.md 4).
+ *
+ * <p>A micro-batch takes one pass per recorded step ({@code batch.steps().size()}). Pass {@code j}
+ * re-evaluates step {@code j} of the rollout under the current policy: the velocity at the step's
+ * input {@code x} (b, ...) and noise level, with classifier-free guidance inside the training forward
+ * at the sampler's scale {@code w} (one forward of batch 2b, unconditional half first, and
+ * {@code v = v_uncond + w (v_cond - v_uncond)} with gradients through both halves, as the current
+ * reference code (flow_grpo's and GARDO's {@code compute_log_prob}) does; the earlier flow_grpo form
+ * {@code v = sg(v_uncond) + w (v_cond - sg(v_uncond))} is the {@code detachUnconditional} option;
+ * {@code w = 1} is a single conditional forward), then the sampler's own step rule re-scores the recorded next sample:
+ *
+ * <pre>
+ * ratio  = exp(logp_theta - logp_old)
+ * policy = mean_i max(-A_i ratio_i, -A_i clip(ratio_i, 1 - eps_clip, 1 + eps_clip))
+ * </pre>
+ *
+ * <p>The pass's {@link Prediction} is the transition mean (b, ...): {@link Prediction#under} gives
+ * the same mean with another adapter set at a given guidance scale (no gradient, cached per pass),
+ * and {@link Prediction#klScale} is {@code 1 / (2 std_dev_t^2)} (CODE) or
+ * {@code 1 / (2 std_dev_t^2 |dt|)} (PAPER) as a scalar array.
+ *
+ * <p>Ownership: every array this objective creates (the loss, the prediction, the cached reference
+ * means, the scalars) belongs to the manager that owns the recorded step's {@code x} when
+ * {@link #evaluate} is called: {@code batch.manager()} by {@link MicroBatch}'s contract, or the
+ * per-pass scope a trainer temporarily attached the batch to, so that a pass's graph is freed with
+ * the pass. Callers must use the pass's arrays before that owner closes. Reported metrics: {@code policy_loss}, {@code clip_fraction} (share of samples
+ * with {@code |ratio - 1| > eps_clip}), {@code ratio_mean}, {@code approx_kl}
+ * ({@code 0.5 mean((logp_theta - logp_old)^2)}).
+ *
+ * <p>Immutable; {@link #evaluate} drives the model and so runs on the training thread only.
+ */
+public final class FlowGrpoObjective implements PolicyObjective {
+    private static final Logger LOG = LoggerFactory.getLogger(FlowGrpoObjective.class);
+
+    /** Flow-GRPO's clip range for SD3.5-Medium. */
+    public static final double DEFAULT_CLIP_RANGE = 1e-4;
+
+    // Recorded sigmas are float64 copies of the schedule's own values, so they match exactly; the
+    // tolerance only forgives a schedule rebuilt through a different arithmetic path.
+    private static final double SIGMA_TOLERANCE = 1e-9;
+
+    private final double clipRange;
+    private final boolean detachUnconditional;
+    private final double klReward;
+    private final GroupRelativeAdvantage stepAdvantages;
+
+    /** Flow-GRPO's defaults: clip range {@value #DEFAULT_CLIP_RANGE}, gradient through both CFG halves. */
+    public FlowGrpoObjective() {
+        this(DEFAULT_CLIP_RANGE);
+    }
+
+    /** @param clipRange {@code eps_clip}, finite and {@code > 0} */
+    public FlowGrpoObjective(double clipRange) {
+        this(clipRange, false);
+    }
+
+    /**
+     * @param clipRange {@code eps_clip}, finite and {@code > 0}
+     * @param detachUnconditional whether the unconditional half of the guided training velocity is a
+     *     constant (the earlier flow_grpo code) instead of carrying gradient (the current reference)
+     */
+    public FlowGrpoObjective(double clipRange, boolean detachUnconditional) {
+        this(clipRange, detachUnconditional, 0, null);
+    }
+
+    /**
+     * Flow-GRPO with its former KL-in-reward ({@code config.sample.kl_reward}, removed from flow_grpo
+     * in commit 2d76907 and 0 in every config it shipped): the reward of image {@code i} at recorded
+     * step {@code t} is {@code r_i - klReward * kl_it}, with {@code kl_it} the sampling policy's KL to
+     * the reference at that step ({@link RewardBatch#referenceKl()}, recorded by a
+     * {@code ReferenceKlSampler}); each step's column is normalised on its own by
+     * {@code stepAdvantages} (the reference's stat tracker on its 2-d rewards: group mean, the
+     * batch's or the group's std per step, clip), and pass {@code t} trains on that column instead of
+     * the micro-batch's per-image advantages.
+     *
+     * @param clipRange {@code eps_clip}, finite and {@code > 0}
+     * @param detachUnconditional whether the unconditional half of the guided training velocity is a constant
+     * @param klReward the KL-in-reward coefficient, finite and {@code >= 0}; 0 trains on the per-image advantages
+     * @param stepAdvantages how each step's rewards become advantages; needed when {@code klReward > 0}
+     */
+    public FlowGrpoObjective(double clipRange, boolean detachUnconditional, double klReward,
+            GroupRelativeAdvantage stepAdvantages) {
+        if (!(klReward >= 0) || Double.isInfinite(klReward)) {
+            throw new IllegalArgumentException("klReward must be finite and >= 0, got " + klReward);
+        }
+        if (klReward > 0 && stepAdvantages == null) {
+            throw new IllegalArgumentException("a KL-in-reward needs the advantage rule its per-step rewards are normalised by");
+        }
+        this.klReward = klReward;
+        this.stepAdvantages = stepAdvantages;
+        if (!(clipRange > 0) || Double.isInfinite(clipRange)) {
+            throw new IllegalArgumentException("clipRange must be finite and > 0, got " + clipRange);
+        }
+        this.clipRange = clipRange;
+        this.detachUnconditional = detachUnconditional;
+    }
+
+    /** @return whether the unconditional half of the guided training velocity is detached */
+    public boolean detachUnconditional() {
+        return detachUnconditional;
+    }
+
+    /** @return {@code eps_clip} */
+    public double clipRange() {
+        return clipRange;
+    }
+
+    /** @return the KL-in-reward coefficient (0: off) */
+    public double klReward() {
+        return klReward;
+    }
+
+    /**
+     * @return true without a KL-in-reward: the Flow-GRPO reference drops samples whose advantages
+     *     are all zero before training (GARDO's {@code mask = advantages.abs().sum(dim=1) != 0});
+     *     false with one, where the reference's mask is over the per-step advantages, which the KL
+     *     term makes non-zero for a group whose rewards tie (only while the policy still equals the
+     *     reference are they all zero; such rows then contribute no gradient, and the one difference
+     *     left is that they count in the batch mean)
+     */
+    @Override
+    public boolean skipsZeroAdvantageGroups() {
+        return klReward == 0;
+    }
+
+    @Override
+    public int passes(MicroBatch batch) {
+        int n = batch.steps().size();
+        if (n == 0) {
+            throw new IllegalArgumentException("Flow-GRPO trains on recorded SDE steps but the micro-batch has none "
+                    + "(were the rollouts drawn with an ODE sampler or an empty SDE window?)");
+        }
+        return n;
+    }
+
+    @Override
+    public Pass evaluate(MicroBatch batch, int pass, AdaptedFlowModel model, StepMetrics metrics) {
+        List<RecordedStep> steps = batch.steps();
+        if (pass < 0 || pass >= steps.size()) {
+            throw new IndexOutOfBoundsException("pass " + pass + " of " + steps.size() + " recorded steps");
+        }
+        RecordedStep step = steps.get(pass);
+        // The schedule is the drawing sampler's, not a copy taken when the method was built: any
+        // sampler can replace a method's, and a batch whose steps do not fit its sampler is refused.
+        InferenceSchedule schedule = batch.sampler().schedule();
+        checkStep(step, schedule);
+        // Work where the step's arrays live now: batch.manager(), or the per-pass scope a trainer
+        // temporarily attached them to, so that this pass's graph and temporaries die with the pass.
+        NDArray x = step.x();
+        NDArray next = step.next();
+        NDManager m = x.getManager();
+        int b = batch.size();
+        NDArray sigma = m.full(new Shape(b), (float) step.sigma());
+        double w = batch.sampler().guidanceScale();
+        SamplerStep rule = batch.sampler().stochasticStep();
+
+        NDArray v = trainingVelocity(model, x, sigma, batch.conditioning(), batch.unconditional(), w, m,
+                detachUnconditional);
+        StepResult result = rule.evaluate(x, v, schedule, step.index(), next);
+        if (result.logProb() == null) {
+            throw new IllegalStateException("the sampler's step rule " + rule.getClass().getSimpleName()
+                    + " is deterministic at step " + step.index() + "; Flow-GRPO needs a stochastic step with a log-probability");
+        }
+        NDArray logRatio = result.logProb().sub(step.logProb());
+        NDArray ratio = logRatio.exp();
+        NDArray negA = (klReward > 0 ? stepAdvantages(batch, pass, m) : batch.advantages()).neg();
+        NDArray unclipped = negA.mul(ratio);
+        NDArray clipped = negA.mul(ratio.clip(1 - clipRange, 1 + clipRange));
+        // Pessimistic bound of PPO; at ratio == 1 both branches are equal and torch's maximum splits
+        // the gradient evenly, so the gradient is exactly the plain policy gradient there.
+        NDArray loss = NDArrays.maximum(unclipped, clipped).mean();
+
+        metrics.add("policy_loss", loss);
+        metrics.add("clip_fraction", ratio.sub(1).abs().gt(clipRange).toType(DataType.FLOAT32, false).mean());
+        metrics.add("ratio_mean", ratio.mean());
+        metrics.add("approx_kl", ScalarMath.mul(logRatio.square(), 0.5).mean());
+        if (LOG.isTraceEnabled()) {
+            LOG.trace("flow-grpo pass {} (step {}, sigma {}): b={}, w={}", pass, step.index(), step.sigma(), b, w);
+        }
+        return new Pass(loss, new MeanPrediction(batch, model, step, x, next, sigma, w, result));
+    }
+
+    /**
+     * The advantages of this micro-batch's rows at recorded step {@code t} under the KL-in-reward,
+     * normalised over the whole epoch's column (the reference's global std needs every image).
+     */
+    private NDArray stepAdvantages(MicroBatch batch, int t, NDManager m) {
+        RewardBatch rewards = batch.rewards();
+        double[][] kl = rewards.referenceKl();
+        if (kl == null) {
+            throw new IllegalStateException("Flow-GRPO's KL-in-reward (klReward " + klReward + ") needs rollouts that "
+                    + "record the KL to the reference: sample with a ReferenceKlSampler (FlowGrpo.withKlReward wires one)");
+        }
+        double[] r = rewards.proxy();
+        double[] column = new double[r.length];
+        for (int i = 0; i < r.length; i++) {
+            if (t >= kl[i].length) {
+                throw new IllegalStateException("pass " + t + " but the rollouts recorded the reference KL at "
+                        + kl[i].length + " steps");
+            }
+            column[i] = r[i] - klReward * kl[i][t];
+        }
+        double[] a = stepAdvantages.normalise(column, rewards.groupSize());
+        float[] out = new float[batch.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (float) a[batch.rows()[i]];
+        }
+        // create(float[]) wraps a Java buffer that the graph may outlive: copy into libtorch memory.
+        try (NDArray wrapped = m.create(out)) {
+            return wrapped.duplicate();
+        }
+    }
+
+    private static void checkStep(RecordedStep step, InferenceSchedule schedule) {
+        int i = step.index();
+        if (i < 0 || i >= schedule.steps()) {
+            throw new IllegalArgumentException("recorded step index " + i + " is outside the micro-batch sampler's schedule of "
+                    + schedule.steps() + " steps; build the micro-batch with the sampler that drew it");
+        }
+        if (Math.abs(schedule.sigma(i) - step.sigma()) > SIGMA_TOLERANCE
+                || Math.abs(schedule.sigma(i + 1) - step.sigmaNext()) > SIGMA_TOLERANCE) {
+            throw new IllegalArgumentException("recorded step " + i + " goes from sigma " + step.sigma() + " to "
+                    + step.sigmaNext() + " but the micro-batch sampler's schedule has " + schedule.sigma(i) + " -> "
+                    + schedule.sigma(i + 1) + "; build the micro-batch with the sampler that drew it");
+        }
+    }
+
+    /**
+     * The policy's guided velocity as the reference code trains it: gradients through both halves,
+     * or, with {@code detach}, only through {@code w v_cond} (the unconditional half a constant).
+     */
+    static NDArray trainingVelocity(AdaptedFlowModel model, NDArray x, NDArray sigma, Conditioning cond,
+            Conditioning uncond, double w, NDManager m, boolean detach) {
+        if (w == 1.0) {
+            return model.velocity(x, sigma, cond);
+        }
+        if (uncond == null) {
+            throw new IllegalArgumentException("guidance scale " + w + " needs the micro-batch's unconditional conditioning");
+        }
+        int b = Math.toIntExact(x.getShape().get(0));
+        NDArray both = model.velocity(NDArrays.concat(new NDList(x, x), 0), NDArrays.concat(new NDList(sigma, sigma), 0),
+                uncond.concat(cond, m));
+        NDList halves = both.split(2, 0);
+        if (halves.get(0).getShape().get(0) != b) {
+            throw new IllegalStateException("model returned batch " + both.getShape() + " for 2 x " + b);
+        }
+        return Guidance.combine(detach ? halves.get(0).stopGradient() : halves.get(0), halves.get(1), w);
+    }
+
+    /** The pass's transition mean and its values under other adapter sets. */
+    private final class MeanPrediction implements Prediction {
+        private final MicroBatch batch;
+        private final AdaptedFlowModel model;
+        private final RecordedStep step;
+        private final NDArray x;
+        private final NDArray next;
+        private final NDArray sigma;
+        private final double guidance;
+        private final StepResult result;
+        private final String policySet;
+        private final Map<Key, NDArray> cache = new HashMap<>();
+
+        MeanPrediction(MicroBatch batch, AdaptedFlowModel model, RecordedStep step, NDArray x, NDArray next,
+                NDArray sigma, double guidance, StepResult result) {
+            this.batch = batch;
+            this.model = model;
+            this.step = step;
+            this.x = x;
+            this.next = next;
+            this.sigma = sigma;
+            this.guidance = guidance;
+            this.result = result;
+            this.policySet = model.adapters().active() == null ? null : model.adapters().active().name();
+        }
+
+        @Override
+        public NDArray policy() {
+            return result.mean();
+        }
+
+        @Override
+        public NDArray under(String adapterSet, double w) {
+            return cache.computeIfAbsent(new Key(adapterSet, w), k -> compute(adapterSet, w));
+        }
+
+        private NDArray compute(String adapterSet, double w) {
+            if (w == guidance && java.util.Objects.equals(adapterSet, policySet)) {
+                // The policy itself at its own guidance: no need for another forward.
+                return result.mean().stopGradient();
+            }
+            return model.adapters().with(adapterSet, () -> {
+                NDArray v = Guidance.velocity(model, x, sigma, batch.conditioning(), batch.unconditional(), w);
+                return batch.sampler().stochasticStep().evaluate(x, v.stopGradient(), batch.sampler().schedule(),
+                        step.index(), next)
+                        .mean().stopGradient();
+            });
+        }
+
+        @Override
+        public double guidance() {
+            return guidance;
+        }
+
+        @Override
+        public NDArray klScale(KlForm form) {
+            double std = result.stdDev();
+            double variance = 2 * std * std;
+            if (form == KlForm.PAPER) {
+                variance *= Math.abs(step.sigmaNext() - step.sigma());
+            }
+            return x.getManager().create((float) (1.0 / variance));
+        }
+    }
+
+    private record Key(String set, double guidance) {}
+}
