@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The PyTorch peer of DiffRL4J's MMDiT (core: io.diffrl4j.core.mmdit), for the Java/PyTorch comparison.
+"""The PyTorch peer of DiffRL4J's MMDiT (core: io.diffrl4j.models.mmdit), for the Java/PyTorch comparison.
 
 Pure PyTorch (no diffusers), written from the same math as the Java blocks, on the weights and
 inputs the Java side exports (PeerComparison): same config, same shapes, same dtype (fp32), same

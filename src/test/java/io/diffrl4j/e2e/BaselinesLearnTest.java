@@ -12,7 +12,7 @@ import io.diffrl4j.core.method.Method;
 import io.diffrl4j.core.model.Conditioning;
 import io.diffrl4j.core.reward.ImageBatch;
 import io.diffrl4j.core.reward.Prompt;
-import io.diffrl4j.core.testing.ToyFlowModel;
+import io.diffrl4j.models.testing.ToyFlowModel;
 import io.diffrl4j.core.train.EpochReport;
 import io.diffrl4j.core.train.Trainer;
 import io.diffrl4j.core.train.TrainerConfig;

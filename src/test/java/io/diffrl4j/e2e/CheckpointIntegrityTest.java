@@ -10,7 +10,7 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.diffrl4j.core.adapter.AdapterRoles;
-import io.diffrl4j.core.testing.ToyFlowModel;
+import io.diffrl4j.models.testing.ToyFlowModel;
 import io.diffrl4j.core.train.CheckpointListener;
 import io.diffrl4j.core.train.Trainer;
 import io.diffrl4j.core.train.TrainerConfig;

@@ -1,7 +1,7 @@
 package io.diffrl4j.e2e;
 
 import ai.djl.ndarray.NDManager;
-import io.diffrl4j.core.testing.ToyFlowModel;
+import io.diffrl4j.models.testing.ToyFlowModel;
 import io.diffrl4j.core.train.CheckpointListener;
 import io.diffrl4j.core.train.EpochReport;
 import io.diffrl4j.core.train.Trainer;

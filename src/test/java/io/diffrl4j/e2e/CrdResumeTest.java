@@ -10,7 +10,7 @@ import io.diffrl4j.core.adapter.AdapterRoles;
 import io.diffrl4j.core.flow.DiscreteNoiseLevels;
 import io.diffrl4j.core.method.Method;
 import io.diffrl4j.core.schedule.EmaDecay;
-import io.diffrl4j.core.testing.ToyFlowModel;
+import io.diffrl4j.models.testing.ToyFlowModel;
 import io.diffrl4j.core.train.Trainer;
 import io.diffrl4j.core.train.TrainerConfig;
 import io.diffrl4j.methods.crd.CenteringScope;

@@ -8,7 +8,7 @@ import ai.djl.ndarray.NDManager;
 import io.diffrl4j.core.adapter.AdapterRoles;
 import io.diffrl4j.core.flow.DiscreteNoiseLevels;
 import io.diffrl4j.core.method.Method;
-import io.diffrl4j.core.testing.ToyFlowModel;
+import io.diffrl4j.models.testing.ToyFlowModel;
 import io.diffrl4j.core.train.Trainer;
 import io.diffrl4j.core.train.TrainerConfig;
 import io.diffrl4j.methods.flowgrpo.FlowGrpo;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDManager;
 import io.diffrl4j.core.method.Method;
 import io.diffrl4j.core.schedule.PolicyEma;
-import io.diffrl4j.core.testing.ToyFlowModel;
+import io.diffrl4j.models.testing.ToyFlowModel;
 import io.diffrl4j.core.train.EpochReport;
 import io.diffrl4j.core.train.Trainer;
 import io.diffrl4j.methods.flowgrpo.FlowGrpo;

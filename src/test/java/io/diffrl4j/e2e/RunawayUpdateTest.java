@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import io.diffrl4j.core.adapter.AdapterRoles;
-import io.diffrl4j.core.testing.ToyFlowModel;
+import io.diffrl4j.models.testing.ToyFlowModel;
 import io.diffrl4j.core.train.CheckpointListener;
 import io.diffrl4j.core.train.NonFiniteUpdateException;
 import io.diffrl4j.core.train.Trainer;

@@ -16,7 +16,7 @@ import io.diffrl4j.core.objective.StepMetrics;
 import io.diffrl4j.core.reward.ImageBatch;
 import io.diffrl4j.core.reward.Prompt;
 import io.diffrl4j.core.reward.RewardFunction;
-import io.diffrl4j.core.testing.ToyFlowModel;
+import io.diffrl4j.models.testing.ToyFlowModel;
 import io.diffrl4j.core.train.Trainer;
 import io.diffrl4j.core.train.TrainerConfig;
 import java.util.List;

@@ -20,7 +20,7 @@ import io.diffrl4j.core.reward.RewardFunction;
 import io.diffrl4j.core.schedule.EmaDecay;
 import io.diffrl4j.core.schedule.EmaSchedule;
 import io.diffrl4j.core.schedule.PolicyEma;
-import io.diffrl4j.core.testing.ToyFlowModel;
+import io.diffrl4j.models.testing.ToyFlowModel;
 import io.diffrl4j.core.train.EpochReport;
 import io.diffrl4j.core.train.MetricsLogger;
 import io.diffrl4j.core.train.RewardException;

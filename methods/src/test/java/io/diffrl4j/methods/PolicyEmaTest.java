@@ -12,7 +12,7 @@ import io.diffrl4j.core.flow.SeededNoise;
 import io.diffrl4j.core.method.Method;
 import io.diffrl4j.core.objective.TrainingProgress;
 import io.diffrl4j.core.schedule.PolicyEma;
-import io.diffrl4j.core.testing.ToyFlowModel;
+import io.diffrl4j.models.testing.ToyFlowModel;
 import io.diffrl4j.methods.crd.Crd;
 import io.diffrl4j.methods.flowgrpo.FlowGrpo;
 import io.diffrl4j.methods.gardo.Gardo;

@@ -2,7 +2,7 @@ package io.diffrl4j.samplers;
 
 import ai.djl.ndarray.NDArray;
 import io.diffrl4j.core.flow.InferenceSchedule;
-import io.diffrl4j.core.nn.ScalarMath;
+import io.diffrl4j.core.flow.ScalarMath;
 import io.diffrl4j.core.sampling.SamplerStep;
 import io.diffrl4j.core.sampling.StepResult;
 

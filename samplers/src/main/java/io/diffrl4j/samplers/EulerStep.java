@@ -1,6 +1,6 @@
 package io.diffrl4j.samplers;
 
-import io.diffrl4j.core.nn.ScalarMath;
+import io.diffrl4j.core.flow.ScalarMath;
 import io.diffrl4j.core.sampling.SamplerStep;
 import io.diffrl4j.core.sampling.StepResult;
 

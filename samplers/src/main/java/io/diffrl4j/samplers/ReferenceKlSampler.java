@@ -10,7 +10,7 @@ import io.diffrl4j.core.flow.SeededNoise;
 import io.diffrl4j.core.model.AdaptedFlowModel;
 import io.diffrl4j.core.model.Conditioning;
 import io.diffrl4j.core.model.FlowModel;
-import io.diffrl4j.core.nn.ScalarMath;
+import io.diffrl4j.core.flow.ScalarMath;
 import io.diffrl4j.core.sampling.RecordedStep;
 import io.diffrl4j.core.sampling.Rollout;
 import io.diffrl4j.core.sampling.Sampler;

@@ -7,7 +7,7 @@ import io.diffrl4j.benchmarks.support.Sd35mShaped;
 import io.diffrl4j.core.adapter.LoraConfig;
 import io.diffrl4j.core.method.Method;
 import io.diffrl4j.core.sampling.Sampler;
-import io.diffrl4j.core.mmdit.MmditModel;
+import io.diffrl4j.models.mmdit.MmditModel;
 import io.diffrl4j.core.reward.Prompt;
 import io.diffrl4j.core.train.Trainer;
 import io.diffrl4j.core.train.TrainerConfig;

@@ -14,7 +14,7 @@ import io.diffrl4j.benchmarks.support.Json;
 import io.diffrl4j.benchmarks.support.Machine;
 import io.diffrl4j.benchmarks.support.ProcessMemory;
 import io.diffrl4j.core.flow.SeededNoise;
-import io.diffrl4j.core.nn.kernel.AttentionBackend;
+import io.diffrl4j.models.nn.kernel.AttentionBackend;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -7,7 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import io.diffrl4j.benchmarks.support.GradMode;
 import io.diffrl4j.core.flow.SeededNoise;
-import io.diffrl4j.core.nn.kernel.AttentionBackend;
+import io.diffrl4j.models.nn.kernel.AttentionBackend;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

@@ -6,7 +6,7 @@ import io.diffrl4j.benchmarks.support.GradMode;
 import io.diffrl4j.benchmarks.support.Sd35mShaped;
 import io.diffrl4j.core.adapter.LoraConfig;
 import io.diffrl4j.core.flow.SeededNoise;
-import io.diffrl4j.core.mmdit.MmditModel;
+import io.diffrl4j.models.mmdit.MmditModel;
 import io.diffrl4j.core.model.Conditioning;
 import io.diffrl4j.core.reward.Prompt;
 import io.diffrl4j.examples.shapes.PromptGrammar;

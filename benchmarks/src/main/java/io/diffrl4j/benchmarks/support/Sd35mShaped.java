@@ -2,7 +2,7 @@ package io.diffrl4j.benchmarks.support;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.diffrl4j.core.mmdit.MmditConfig;
+import io.diffrl4j.models.mmdit.MmditConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

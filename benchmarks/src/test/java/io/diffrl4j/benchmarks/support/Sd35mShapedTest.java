@@ -3,7 +3,7 @@ package io.diffrl4j.benchmarks.support;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.diffrl4j.core.mmdit.MmditConfig;
+import io.diffrl4j.models.mmdit.MmditConfig;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -1,7 +1,7 @@
 package io.diffrl4j.core.advantage;
 
 import ai.djl.ndarray.NDArray;
-import io.diffrl4j.core.nn.ScalarMath;
+import io.diffrl4j.core.flow.ScalarMath;
 
 /**
  * The advantage mapped into [0, 1]: {@code r~ = clip(A / (2 * 5) + 1/2, 0, 1)}, with 5 the advantage

@@ -8,7 +8,7 @@ import ai.djl.training.GradientCollector;
 import io.diffrl4j.core.flow.FlowMatching;
 import io.diffrl4j.core.flow.LogitNormalNoiseLevels;
 import io.diffrl4j.core.flow.SeededNoise;
-import io.diffrl4j.core.mmdit.MmditModel;
+import io.diffrl4j.models.mmdit.MmditModel;
 import io.diffrl4j.core.model.Conditioning;
 import io.diffrl4j.core.train.AdamW;
 import io.diffrl4j.core.train.LearningRateSchedule;

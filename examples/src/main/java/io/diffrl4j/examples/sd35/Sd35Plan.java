@@ -1,11 +1,11 @@
 package io.diffrl4j.examples.sd35;
 
 import io.diffrl4j.core.adapter.LoraConfig;
-import io.diffrl4j.core.mmdit.MmditConfig;
-import io.diffrl4j.core.sd3.PromptLayout;
-import io.diffrl4j.core.sd3.StableDiffusion3Folder;
-import io.diffrl4j.core.sd3.WeightSummary;
-import io.diffrl4j.core.text.tokenizer.T5Tokenizer;
+import io.diffrl4j.models.mmdit.MmditConfig;
+import io.diffrl4j.models.sd3.PromptLayout;
+import io.diffrl4j.models.sd3.StableDiffusion3Folder;
+import io.diffrl4j.models.sd3.WeightSummary;
+import io.diffrl4j.models.text.tokenizer.T5Tokenizer;
 import io.diffrl4j.core.weights.TensorInfo;
 import io.diffrl4j.core.weights.WeightSource;
 import java.io.IOException;

@@ -9,7 +9,7 @@ import ai.djl.nn.Parameter;
 import io.diffrl4j.core.flow.SeededNoise;
 import io.diffrl4j.core.model.Conditioning;
 import io.diffrl4j.core.model.TextEncoder;
-import io.diffrl4j.core.nn.ModuleBlock;
+import io.diffrl4j.models.nn.ModuleBlock;
 import io.diffrl4j.core.weights.SafetensorsWriter;
 import io.diffrl4j.core.weights.WeightSource;
 import java.io.IOException;

@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
-import io.diffrl4j.core.testing.Sd35MediumLayout;
-import io.diffrl4j.core.testing.TinySd3Folder;
-import io.diffrl4j.core.text.TinyClip;
-import io.diffrl4j.core.text.tokenizer.TinyTokenizers;
+import io.diffrl4j.models.testing.Sd35MediumLayout;
+import io.diffrl4j.models.testing.TinySd3Folder;
+import io.diffrl4j.models.text.TinyClip;
+import io.diffrl4j.models.text.tokenizer.TinyTokenizers;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import io.diffrl4j.core.advantage.NormalisedReward;
 import ai.djl.nn.Activation;
 import io.diffrl4j.core.flow.FlowMatching;
-import io.diffrl4j.core.nn.ScalarMath;
+import io.diffrl4j.core.flow.ScalarMath;
 
 /**
  * The arithmetic of CRD's reward matching (docs/ALGORITHMS.md 7.2, 7.3) as pure functions of arrays, so

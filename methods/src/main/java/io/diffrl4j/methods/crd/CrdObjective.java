@@ -12,7 +12,7 @@ import io.diffrl4j.core.flow.FlowMatching;
 import io.diffrl4j.core.flow.TrainingNoiseLevels;
 import io.diffrl4j.core.model.AdaptedFlowModel;
 import io.diffrl4j.core.model.Conditioning;
-import io.diffrl4j.core.nn.kernel.TorchKernels;
+import io.diffrl4j.models.nn.kernel.TorchKernels;
 import io.diffrl4j.core.objective.MicroBatch;
 import io.diffrl4j.core.objective.PolicyObjective;
 import io.diffrl4j.core.objective.Prediction;

@@ -2,7 +2,7 @@ package io.diffrl4j.methods.flowgrpo;
 
 import io.diffrl4j.core.advantage.GroupRelativeAdvantage;
 import io.diffrl4j.core.reward.RewardBatch;
-import io.diffrl4j.core.nn.ScalarMath;
+import io.diffrl4j.core.flow.ScalarMath;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;

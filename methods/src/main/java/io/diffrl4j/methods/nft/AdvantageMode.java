@@ -1,7 +1,7 @@
 package io.diffrl4j.methods.nft;
 
 import ai.djl.ndarray.NDArray;
-import io.diffrl4j.core.nn.ScalarMath;
+import io.diffrl4j.core.flow.ScalarMath;
 
 /**
  * DiffusionNFT's {@code train.adv_mode} (train_nft_sd3.py): how the clipped advantage is changed

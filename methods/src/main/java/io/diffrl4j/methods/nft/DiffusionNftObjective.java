@@ -1,6 +1,6 @@
 package io.diffrl4j.methods.nft;
 
-import io.diffrl4j.core.nn.ScalarMath;
+import io.diffrl4j.core.flow.ScalarMath;
 import ai.djl.ndarray.NDArray;
 import io.diffrl4j.core.adapter.AdapterRoles;
 import io.diffrl4j.core.flow.RolloutNoiseLevels;

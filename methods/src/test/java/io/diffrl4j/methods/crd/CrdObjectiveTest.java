@@ -23,7 +23,7 @@ import io.diffrl4j.core.objective.MicroBatch;
 import io.diffrl4j.core.objective.PolicyObjective.Pass;
 import io.diffrl4j.core.objective.StepMetrics;
 import io.diffrl4j.core.objective.TrainingProgress;
-import io.diffrl4j.core.testing.ToyFlowModel;
+import io.diffrl4j.models.testing.ToyFlowModel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -26,7 +26,7 @@ import io.diffrl4j.core.objective.TrainingProgress;
 import io.diffrl4j.core.sampling.Rollout;
 import io.diffrl4j.core.schedule.EmaDecay;
 import io.diffrl4j.core.schedule.EmaSchedule;
-import io.diffrl4j.core.testing.ToyFlowModel;
+import io.diffrl4j.models.testing.ToyFlowModel;
 import io.diffrl4j.samplers.TrajectorySampler;
 import java.util.List;
 import java.util.Map;

@@ -23,7 +23,7 @@ import io.diffrl4j.core.objective.ReferenceKl;
 import io.diffrl4j.core.objective.StepMetrics;
 import io.diffrl4j.core.sampling.RecordedStep;
 import io.diffrl4j.core.sampling.Rollout;
-import io.diffrl4j.core.testing.ToyFlowModel;
+import io.diffrl4j.models.testing.ToyFlowModel;
 import io.diffrl4j.samplers.TrajectorySampler;
 import org.junit.jupiter.api.Test;
 

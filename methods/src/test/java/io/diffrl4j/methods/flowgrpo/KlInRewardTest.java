@@ -26,7 +26,7 @@ import io.diffrl4j.core.reward.Prompt;
 import io.diffrl4j.core.reward.RewardBatch;
 import io.diffrl4j.core.sampling.RecordedStep;
 import io.diffrl4j.core.sampling.Rollout;
-import io.diffrl4j.core.testing.ToyFlowModel;
+import io.diffrl4j.models.testing.ToyFlowModel;
 import io.diffrl4j.samplers.FlowGrpoSdeStep;
 import io.diffrl4j.samplers.LogProbReduction;
 import io.diffrl4j.samplers.ReferenceKlSampler;

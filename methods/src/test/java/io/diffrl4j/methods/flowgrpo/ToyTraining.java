@@ -10,7 +10,7 @@ import io.diffrl4j.core.objective.MicroBatch;
 import io.diffrl4j.core.objective.TrainingProgress;
 import io.diffrl4j.core.sampling.Rollout;
 import io.diffrl4j.core.sampling.Sampler;
-import io.diffrl4j.core.testing.ToyFlowModel;
+import io.diffrl4j.models.testing.ToyFlowModel;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -2,7 +2,7 @@ package io.diffrl4j.regularizers.crd;
 
 import io.diffrl4j.core.advantage.NormalisedReward;
 import ai.djl.ndarray.NDArray;
-import io.diffrl4j.core.nn.ScalarMath;
+import io.diffrl4j.core.flow.ScalarMath;
 import io.diffrl4j.core.objective.KlStrength;
 import io.diffrl4j.core.objective.MicroBatch;
 import io.diffrl4j.core.reward.RewardBatch;

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import io.diffrl4j.core.nn.ScalarMath;
+import io.diffrl4j.core.flow.ScalarMath;
 import io.diffrl4j.core.objective.KlStrength;
 import io.diffrl4j.core.objective.MicroBatch;
 import io.diffrl4j.core.objective.Prediction;

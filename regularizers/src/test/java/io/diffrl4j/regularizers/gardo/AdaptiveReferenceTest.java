@@ -20,7 +20,7 @@ import io.diffrl4j.core.objective.MicroBatch;
 import io.diffrl4j.core.objective.Prediction;
 import io.diffrl4j.core.objective.ReferenceKl;
 import io.diffrl4j.core.objective.TrainingProgress;
-import io.diffrl4j.core.testing.ToyFlowModel;
+import io.diffrl4j.models.testing.ToyFlowModel;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -6,6 +6,6 @@
  * {@link io.diffrl4j.rewards.clip.AestheticReward} (the LAION improved aesthetic predictor) and
  * {@link io.diffrl4j.rewards.clip.ClipImageEmbedder} (unit CLIP image embeddings as features), each
  * loaded from a local transformers-format folder over the CLIP towers of
- * {@link io.diffrl4j.core.text.ClipModel}. Nothing is downloaded.
+ * {@link io.diffrl4j.models.text.ClipModel}. Nothing is downloaded.
  */
 package io.diffrl4j.rewards.clip;

@@ -9,7 +9,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.diffrl4j.core.reward.ImageBatch;
 import io.diffrl4j.core.reward.Prompt;
-import io.diffrl4j.core.text.TinyClip;
+import io.diffrl4j.models.text.TinyClip;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.diffrl4j.core.reward.ImageBatch;
-import io.diffrl4j.core.text.TinyClip;
+import io.diffrl4j.models.text.TinyClip;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -11,7 +11,7 @@ import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.pooling.Pool;
 import io.diffrl4j.core.flow.SeededNoise;
-import io.diffrl4j.core.nn.ScalarMath;
+import io.diffrl4j.core.flow.ScalarMath;
 import io.diffrl4j.core.reward.ImageBatch;
 import io.diffrl4j.core.reward.Prompt;
 import io.diffrl4j.core.reward.RewardFunction;

@@ -1,2 +1,0 @@
-/** Ops DJL lacks (fused scaled-dot-product attention, RMS and group norm, tanh GELU), reached through small TorchScript modules that the library writes itself, with composed fallbacks. */
-package io.diffrl4j.core.nn.kernel;
