@@ -3,18 +3,10 @@ package io.diffrl4j.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import io.diffrl4j.core.adapter.AdapterRoles;
-import io.diffrl4j.core.flow.SeededNoise;
 import io.diffrl4j.core.flow.StratifiedRolloutNoiseLevels;
 import io.diffrl4j.core.method.Method;
-import io.diffrl4j.core.model.Conditioning;
-import io.diffrl4j.core.reward.ImageBatch;
-import io.diffrl4j.core.reward.Prompt;
-import io.diffrl4j.models.testing.ToyFlowModel;
 import io.diffrl4j.core.train.EpochReport;
-import io.diffrl4j.core.train.Trainer;
 import io.diffrl4j.core.train.TrainerConfig;
 import io.diffrl4j.methods.crd.CenteringScope;
 import io.diffrl4j.regularizers.crd.CfgAnchoredKl;
@@ -24,12 +16,7 @@ import io.diffrl4j.methods.crd.ImplicitRewardForm;
 import io.diffrl4j.regularizers.crd.KlStrengthMode;
 import io.diffrl4j.methods.crd.MatchingLoss;
 import io.diffrl4j.methods.crd.SamplerMode;
-import io.diffrl4j.samplers.EulerStep;
-import io.diffrl4j.samplers.SdeWindow;
-import io.diffrl4j.samplers.TrajectorySampler;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -42,34 +29,8 @@ import org.junit.jupiter.api.Test;
 class CrdLearnTest {
     private static final int EPOCHS = 5;
 
-    /** Mean reward of 512 deterministic ODE samples of the policy. */
-    private static double evaluate(ToyFlowModel model) throws Exception {
-        TrajectorySampler ode = TrajectorySampler.builder().optSteps(10).optShift(1.0).optGuidanceScale(1.0)
-                .optStochasticStep(new EulerStep()).optWindow(SdeWindow.none()).build();
-        try (NDManager m = NDManager.newBaseManager()) {
-            float[] x = model.adapters().with(AdapterRoles.POLICY, () -> ode.sample(m, model, Conditioning.none(512), null, 1,
-                    new Shape(2), new SeededNoise(2024)).samples().toFloatArray());
-            double[] r = ToyProblem.distanceReward().score(new ImageBatch(x, 512, 2, 1, 1),
-                    new ArrayList<>(Collections.nCopies(512, Prompt.of("eval"))));
-            return Arrays.stream(r).average().orElseThrow();
-        }
-    }
-
-    /** Evaluation reward before and after each epoch, and each epoch's report. */
-    private record Run(double[] rewards, EpochReport[] reports) {}
-
-    private static Run run(Method method, TrainerConfig config) throws Exception {
-        try (NDManager root = NDManager.newBaseManager(); ToyFlowModel model = ToyProblem.model(root);
-                Trainer trainer = ToyProblem.trainer(model, method, config).build()) {
-            double[] rewards = new double[EPOCHS + 1];
-            EpochReport[] reports = new EpochReport[EPOCHS];
-            rewards[0] = evaluate(model);
-            for (int e = 0; e < EPOCHS; e++) {
-                reports[e] = trainer.epoch();
-                rewards[e + 1] = evaluate(model);
-            }
-            return new Run(rewards, reports);
-        }
+    private static ToyProblem.Curve run(Method method, TrainerConfig config) throws Exception {
+        return ToyProblem.learn(method, config, EPOCHS);
     }
 
     private static TrainerConfig config() {
@@ -97,15 +58,10 @@ class CrdLearnTest {
         // The paper's method; only the rollout schedule is set for a 2-D toy (shift 1).
         Method crd = toy(Crd.method());
         assertEquals(AdapterRoles.SAMPLER, crd.samplingSet());
-        Run run = run(crd, config());
-        double[] r = run.rewards();
-        String curve = Arrays.toString(r);
-        System.out.println("CRD evaluation curve " + curve + ", KL per epoch "
-                + Arrays.toString(Arrays.stream(run.reports()).mapToDouble(x -> x.get("kl")).toArray()));
-        for (int e = 0; e < EPOCHS; e++) {
-            assertTrue(r[e + 1] > r[e], "evaluation reward fell at epoch " + e + ": " + curve);
-        }
-        assertTrue(r[EPOCHS] - r[0] > 0.2, "gain " + (r[EPOCHS] - r[0]) + " " + curve); // measured: -1.871 -> -1.462
+        ToyProblem.Curve run = run(crd, config());
+        System.out.println("CRD evaluation curve " + Arrays.toString(run.rewards()) + ", KL per epoch "
+                + Arrays.toString(run.metric("kl")));
+        ToyProblem.assertRises("CRD", run.rewards(), 0.2); // measured: -1.871 -> -1.462
         for (EpochReport report : run.reports()) {
             for (String metric : new String[] {"policy_loss", "implicit_reward", "implicit_reward_std", "reward_centred_std",
                     "kl"}) {
@@ -114,10 +70,10 @@ class CrdLearnTest {
         }
         // Every snapshot starts as the policy: the implicit reward is zero in the very first pass only,
         // then the policy moves away from the moving reference.
-        assertTrue(run.reports()[EPOCHS - 1].get("implicit_reward_std") > 0);
+        assertTrue(run.reports().get(EPOCHS - 1).get("implicit_reward_std") > 0);
         // measured KL per epoch: 2.2e-5, 4.6e-4, 4.8e-3, 3.1e-2, 7.8e-2
-        assertTrue(run.reports()[0].get("kl") < 1e-3, "initial KL " + run.reports()[0].get("kl"));
-        assertTrue(run.reports()[EPOCHS - 1].get("kl") > run.reports()[0].get("kl"), "KL grows as the policy moves");
+        assertTrue(run.reports().get(0).get("kl") < 1e-3, "initial KL " + run.reports().get(0).get("kl"));
+        assertTrue(run.reports().get(EPOCHS - 1).get("kl") > run.reports().get(0).get("kl"), "KL grows as the policy moves");
     }
 
     @Test

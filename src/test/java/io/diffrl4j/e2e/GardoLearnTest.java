@@ -3,15 +3,9 @@ package io.diffrl4j.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import io.diffrl4j.core.adapter.AdapterRoles;
 import io.diffrl4j.core.flow.RolloutNoiseLevels;
-import io.diffrl4j.core.flow.SeededNoise;
 import io.diffrl4j.core.method.Method;
-import io.diffrl4j.core.model.Conditioning;
-import io.diffrl4j.core.reward.ImageBatch;
-import io.diffrl4j.core.reward.Prompt;
 import io.diffrl4j.core.reward.RewardFunction;
 import io.diffrl4j.models.testing.ToyFlowModel;
 import io.diffrl4j.core.train.EpochReport;
@@ -25,12 +19,7 @@ import io.diffrl4j.regularizers.gardo.GatedKl;
 import io.diffrl4j.methods.nft.DiffusionNft;
 import io.diffrl4j.methods.nft.DiffusionNftObjective;
 import io.diffrl4j.rewards.embed.RandomProjectionEmbedder;
-import io.diffrl4j.samplers.EulerStep;
-import io.diffrl4j.samplers.SdeWindow;
-import io.diffrl4j.samplers.TrajectorySampler;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -47,22 +36,7 @@ class GardoLearnTest {
 
     /** Minus the distance to (1.4, -0.6): agrees with the proxy far away, disagrees near the target. */
     static RewardFunction auxiliaryReward() {
-        return new RewardFunction() {
-            @Override
-            public String name() {
-                return "neg_distance_aux";
-            }
-
-            @Override
-            public double[] score(ImageBatch images, List<Prompt> prompts) {
-                double[] out = new double[images.count()];
-                for (int i = 0; i < out.length; i++) {
-                    float[] x = images.image(i);
-                    out[i] = -Math.hypot(x[0] - 1.4, x[1] + 0.6);
-                }
-                return out;
-            }
-        };
+        return ToyProblem.distanceReward("neg_distance_aux", 1.4, -0.6);
     }
 
     /** Points are already centred: no offset. */
@@ -94,44 +68,18 @@ class GardoLearnTest {
         return ToyProblem.trainer(model, method, config).addAuxiliaryReward(auxiliaryReward());
     }
 
-    /** Mean proxy reward of 512 deterministic ODE samples of the policy. */
-    static double evaluate(ToyFlowModel model) throws Exception {
-        TrajectorySampler ode = TrajectorySampler.builder().optSteps(10).optShift(1.0).optGuidanceScale(1.0)
-                .optStochasticStep(new EulerStep()).optWindow(SdeWindow.none()).build();
-        try (NDManager m = NDManager.newBaseManager()) {
-            float[] x = model.adapters().with(AdapterRoles.POLICY, () -> ode.sample(m, model, Conditioning.none(512), null, 1,
-                    new Shape(2), new SeededNoise(2024)).samples().toFloatArray());
-            double[] r = ToyProblem.distanceReward().score(new ImageBatch(x, 512, 2, 1, 1),
-                    new ArrayList<>(Collections.nCopies(512, Prompt.of("eval"))));
-            return Arrays.stream(r).average().orElseThrow();
-        }
-    }
-
     /** What a run measured: evaluation rewards before and after each epoch, and the epoch reports. */
     record Run(double[] rewards, List<EpochReport> reports, int renewals) {
-        double gain() {
-            return rewards[rewards.length - 1] - rewards[0];
-        }
-
         double[] metric(String name) {
             return reports.stream().mapToDouble(r -> r.get(name)).toArray();
         }
     }
 
     static Run run(Method method, TrainerConfig config) throws Exception {
-        try (NDManager root = NDManager.newBaseManager(); ToyFlowModel model = ToyProblem.model(root);
-                Trainer trainer = trainer(model, method, config).build()) {
-            double[] rewards = new double[EPOCHS + 1];
-            List<EpochReport> reports = new ArrayList<>();
-            rewards[0] = evaluate(model);
-            for (int e = 0; e < EPOCHS; e++) {
-                reports.add(trainer.epoch());
-                rewards[e + 1] = evaluate(model);
-            }
-            int renewals = method.schedules().stream().filter(s -> s instanceof AdaptiveReference)
-                    .mapToInt(s -> ((AdaptiveReference) s).renewals()).sum();
-            return new Run(rewards, reports, renewals);
-        }
+        ToyProblem.Curve curve = ToyProblem.learn(GardoLearnTest::trainer, method, config, EPOCHS);
+        int renewals = method.schedules().stream().filter(s -> s instanceof AdaptiveReference)
+                .mapToInt(s -> ((AdaptiveReference) s).renewals()).sum();
+        return new Run(curve.rewards(), curve.reports(), renewals);
     }
 
     static void report(String name, Run run) {
@@ -142,11 +90,7 @@ class GardoLearnTest {
 
     /** Every epoch raises the evaluation reward, and the total gain exceeds {@code minGain}. */
     static void assertLearns(String name, Run run, double minGain) {
-        double[] r = run.rewards();
-        for (int e = 0; e < EPOCHS; e++) {
-            assertTrue(r[e + 1] > r[e], name + ": evaluation reward fell at epoch " + e + ": " + Arrays.toString(r));
-        }
-        assertTrue(run.gain() > minGain, name + ": gain " + run.gain() + " " + Arrays.toString(r));
+        ToyProblem.assertRises(name, run.rewards(), minGain);
     }
 
     /** The gate is logged every epoch, within its bounds. */

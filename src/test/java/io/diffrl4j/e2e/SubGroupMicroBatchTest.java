@@ -7,35 +7,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import io.diffrl4j.core.adapter.AdapterRoles;
 import io.diffrl4j.core.adapter.AdapterSet;
 import io.diffrl4j.core.flow.DiscreteNoiseLevels;
 import io.diffrl4j.core.flow.SeededNoise;
 import io.diffrl4j.core.method.Method;
-import io.diffrl4j.core.model.Conditioning;
-import io.diffrl4j.core.reward.ImageBatch;
-import io.diffrl4j.core.reward.Prompt;
 import io.diffrl4j.core.schedule.EmaDecay;
 import io.diffrl4j.models.testing.ToyFlowModel;
 import io.diffrl4j.core.train.EpochReport;
 import io.diffrl4j.core.train.Trainer;
 import io.diffrl4j.core.train.TrainerConfig;
-import io.diffrl4j.methods.crd.CenteringScope;
 import io.diffrl4j.methods.crd.Crd;
-import io.diffrl4j.methods.crd.CrdObjective;
-import io.diffrl4j.methods.crd.ImplicitRewardForm;
-import io.diffrl4j.methods.crd.MatchingLoss;
 import io.diffrl4j.methods.flowgrpo.FlowGrpo;
 import io.diffrl4j.methods.nft.DiffusionNft;
 import io.diffrl4j.methods.nft.DiffusionNftObjective;
-import io.diffrl4j.samplers.EulerStep;
-import io.diffrl4j.samplers.SdeWindow;
-import io.diffrl4j.samplers.TrajectorySampler;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
@@ -51,10 +39,7 @@ class SubGroupMicroBatchTest {
     private static final String[] SETS = {AdapterRoles.POLICY, AdapterRoles.OLD, AdapterRoles.SAMPLER};
 
     private static Method crd() {
-        return Crd.method()
-                .withSampler(Crd.sampler().optShift(1.0).optSteps(6).build())
-                .withObjective(new CrdObjective(CrdObjective.DEFAULT_BETA, ImplicitRewardForm.ADAPTIVE, CenteringScope.PROMPT,
-                        MatchingLoss.MSE, new DiscreteNoiseLevels(5, 1.0, 0.8), AdapterRoles.OLD));
+        return ToyProblem.quickCrd();
     }
 
     private static Method flowGrpo() {
@@ -172,30 +157,8 @@ class SubGroupMicroBatchTest {
         System.out.println("sub-group micro-batches vs whole groups, one step: worst relative error " + worst);
     }
 
-    /** Mean reward of 512 deterministic ODE samples of the policy. */
-    private static double evaluate(ToyFlowModel model) throws Exception {
-        TrajectorySampler ode = TrajectorySampler.builder().optSteps(10).optShift(1.0).optGuidanceScale(1.0)
-                .optStochasticStep(new EulerStep()).optWindow(SdeWindow.none()).build();
-        try (NDManager m = NDManager.newBaseManager()) {
-            float[] x = model.adapters().with(AdapterRoles.POLICY, () -> ode.sample(m, model, Conditioning.none(512), null, 1,
-                    new Shape(2), new SeededNoise(2024)).samples().toFloatArray());
-            double[] r = ToyProblem.distanceReward().score(new ImageBatch(x, 512, 2, 1, 1),
-                    new ArrayList<>(Collections.nCopies(512, Prompt.of("eval"))));
-            return Arrays.stream(r).average().orElseThrow();
-        }
-    }
-
     private static double[] learn(Method method, TrainerConfig config, int epochs) throws Exception {
-        try (NDManager root = NDManager.newBaseManager(); ToyFlowModel model = ToyProblem.model(root);
-                Trainer trainer = ToyProblem.trainer(model, method, config).build()) {
-            double[] rewards = new double[epochs + 1];
-            rewards[0] = evaluate(model);
-            for (int e = 0; e < epochs; e++) {
-                trainer.epoch();
-                rewards[e + 1] = evaluate(model);
-            }
-            return rewards;
-        }
+        return ToyProblem.learn(method, config, epochs).rewards();
     }
 
     @Test
@@ -212,12 +175,8 @@ class SubGroupMicroBatchTest {
                 .optSeed(3).build(), epochs);
         System.out.printf("learning runs: CRD %.1f s, Flow-GRPO %.1f s%n", (mid - start) / 1e9, (System.nanoTime() - mid) / 1e9);
         System.out.println("CRD with parts of 4: " + Arrays.toString(crd) + "; Flow-GRPO: " + Arrays.toString(grpo));
-        for (double[] r : new double[][] {crd, grpo}) {
-            for (int e = 0; e < epochs; e++) {
-                assertTrue(r[e + 1] > r[e], "evaluation reward fell at epoch " + e + ": " + Arrays.toString(r));
-            }
-            assertTrue(r[epochs] - r[0] > 0.2, "gain " + (r[epochs] - r[0]) + " " + Arrays.toString(r));
-        }
+        ToyProblem.assertRises("CRD", crd, 0.2);
+        ToyProblem.assertRises("Flow-GRPO", grpo, 0.2);
     }
 
     @Test
@@ -225,32 +184,7 @@ class SubGroupMicroBatchTest {
         Method crd = crd().withSchedule(Crd.samplerEma(EmaDecay.parse("0-0.5-0.0-0.5")));
         TrainerConfig config = TrainerConfig.builder().optPromptsPerEpoch(4).optGroupSize(4).optPromptsPerSamplingBatch(2)
                 .optImagesPerMicroBatch(2).optOptimizerStepsPerEpoch(2).optLearningRate(1e-2).optSeed(5).build();
-        Thread gc = TrainerLoopTest.collectGarbageContinuously();
-        try {
-            List<float[]> straight;
-            try (NDManager root = NDManager.newBaseManager(); ToyFlowModel model = ToyProblem.model(root);
-                    Trainer trainer = ToyProblem.trainer(model, crd, config).build()) {
-                trainer.trainUntil(3);
-                straight = weights(model);
-            }
-            try (NDManager root = NDManager.newBaseManager(); ToyFlowModel model = ToyProblem.model(root);
-                    Trainer trainer = ToyProblem.trainer(model, crd, config).build()) {
-                trainer.trainUntil(1);
-                trainer.save(dir);
-            }
-            try (NDManager root = NDManager.newBaseManager(); ToyFlowModel model = ToyProblem.model(root);
-                    Trainer trainer = ToyProblem.trainer(model, crd, config).build()) {
-                trainer.resume(dir);
-                trainer.trainUntil(3);
-                List<float[]> resumed = weights(model);
-                assertEquals(straight.size(), resumed.size());
-                for (int i = 0; i < straight.size(); i++) {
-                    assertArrayEquals(straight.get(i), resumed.get(i), 0f, "array " + i);
-                }
-            }
-        } finally {
-            gc.interrupt();
-        }
+        ToyProblem.assertResumesBitIdentically(crd, config, dir, SubGroupMicroBatchTest::weights, model -> { });
     }
 
     private static String message(TrainerConfig.Builder b) {

@@ -14,9 +14,8 @@ import io.diffrl4j.core.method.Method;
 import io.diffrl4j.core.objective.KlForm;
 import io.diffrl4j.core.objective.KlStrength;
 import io.diffrl4j.core.objective.ReferenceKl;
-import io.diffrl4j.core.reward.ImageBatch;
-import io.diffrl4j.core.reward.Prompt;
 import io.diffrl4j.core.reward.RewardFunction;
+import io.diffrl4j.core.testing.TestRewards;
 import io.diffrl4j.core.schedule.EmaDecay;
 import io.diffrl4j.core.schedule.EmaSchedule;
 import io.diffrl4j.core.schedule.PolicyEma;
@@ -161,17 +160,7 @@ class TrainerLoopTest {
     }
 
     private static RewardFunction reward(String name, Function<Integer, double[]> scores) {
-        return new RewardFunction() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public double[] score(ImageBatch images, List<Prompt> prompts) throws Exception {
-                return scores.apply(images.count());
-            }
-        };
+        return TestRewards.of(name, images -> scores.apply(images.count()));
     }
 
     private static String failEpoch(RewardFunction bad, TrainerConfig config, Path dir) throws Exception {

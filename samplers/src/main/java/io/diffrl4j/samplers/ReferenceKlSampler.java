@@ -63,6 +63,13 @@ public final class ReferenceKlSampler implements Sampler {
     }
 
     /** @return the replacement, still recording the KL to this sampler's reference */
+    /** @return this KL-recording sampler around the wrapped sampler's sampler of that epoch */
+    @Override
+    public Sampler atEpoch(int epoch) {
+        Sampler inner = sampler.atEpoch(epoch);
+        return inner == sampler ? this : new ReferenceKlSampler(inner, referenceSet);
+    }
+
     @Override
     public Sampler replacedBy(Sampler replacement) {
         return new ReferenceKlSampler(replacement, referenceSet);

@@ -15,6 +15,8 @@ import io.diffrl4j.core.flow.SeededNoise;
  *       gives the images of a prompt's group the same initial noise and so the same deterministic
  *       prefix, which the sampler then computes once per prompt ({@code same_latent = True}, used by
  *       some of the reference's Fast and GARDO-FLUX configs).
+ *   <li>{@link #sliding(SlidingSdeWindow)}: MixGRPO, a window that moves over training; the
+ *       sampler of each epoch fixes it ({@link #atEpoch}).
  * </ul>
  */
 public final class SdeWindow {
@@ -23,8 +25,14 @@ public final class SdeWindow {
     private final int hi;
     private final boolean everything;
     private final boolean sharedPrefix;
+    private final SlidingSdeWindow sliding;
 
     private SdeWindow(int length, int lo, int hi, boolean everything, boolean sharedPrefix) {
+        this(length, lo, hi, everything, sharedPrefix, null);
+    }
+
+    private SdeWindow(int length, int lo, int hi, boolean everything, boolean sharedPrefix, SlidingSdeWindow sliding) {
+        this.sliding = sliding;
         this.length = length;
         this.lo = lo;
         this.hi = hi;
@@ -62,7 +70,41 @@ public final class SdeWindow {
      * @return this window with the images of a group sharing their initial noise and deterministic
      *     prefix (the reference's {@code same_latent = True}); only a {@link #random} window has a prefix
      */
+    /**
+     * @param schedule where the window lies in each epoch
+     * @return MixGRPO's window: each epoch's sampler fixes it ({@link #atEpoch}); sampled directly,
+     *     it lies where it does in epoch 0
+     */
+    public static SdeWindow sliding(SlidingSdeWindow schedule) {
+        if (schedule == null) {
+            throw new IllegalArgumentException("a sliding window needs its schedule");
+        }
+        return new SdeWindow(0, 0, 0, false, false, schedule);
+    }
+
+    /**
+     * @param epoch the epoch, from 0
+     * @param steps the rollout's steps
+     * @return the window epoch {@code epoch} samples with: a sliding window fixed where it lies
+     *     then ({@link SlidingSdeWindow#range}), any other window itself
+     */
+    public SdeWindow atEpoch(int epoch, int steps) {
+        if (sliding == null) {
+            return this;
+        }
+        int[] r = sliding.range(epoch, steps);
+        return new SdeWindow(r[1] - r[0], r[0], r[1], false, sharedPrefix);
+    }
+
+    /** @return the schedule of a sliding window, or null */
+    public SlidingSdeWindow sliding() {
+        return sliding;
+    }
+
     public SdeWindow withSharedPrefix() {
+        if (sliding != null) {
+            return new SdeWindow(0, 0, 0, false, true, sliding);
+        }
         if (length == 0) {
             throw new IllegalStateException("only a random (Flow-GRPO-Fast) window has a deterministic prefix to share");
         }
@@ -71,12 +113,12 @@ public final class SdeWindow {
 
     /** @return whether no step is stochastic (an ODE sampler) */
     boolean isNone() {
-        return !everything && length == 0;
+        return !everything && length == 0 && sliding == null;
     }
 
     /** @return true when the images of a group share their initial noise and deterministic prefix */
     public boolean sharesPrefix() {
-        return length > 0 && sharedPrefix;
+        return (length > 0 || sliding != null) && sharedPrefix;
     }
 
     /**
@@ -85,6 +127,9 @@ public final class SdeWindow {
      * @return {start, end}: steps {@code start <= i < end} are stochastic
      */
     int[] place(int steps, SeededNoise rng) {
+        if (sliding != null) {
+            return atEpoch(0, steps).place(steps, rng);
+        }
         if (everything) {
             return new int[] {0, steps};
         }
@@ -100,7 +145,8 @@ public final class SdeWindow {
 
     @Override
     public String toString() {
-        return everything ? "SdeWindow[all]" : length == 0 ? "SdeWindow[none]"
+        return sliding != null ? "SdeWindow[" + sliding + (sharedPrefix ? ", shared prefix" : "") + "]"
+                : everything ? "SdeWindow[all]" : length == 0 ? "SdeWindow[none]"
                 : "SdeWindow[length=" + length + ", lo=" + lo + ", hi=" + hi + (sharedPrefix ? ", shared prefix" : "") + "]";
     }
 }

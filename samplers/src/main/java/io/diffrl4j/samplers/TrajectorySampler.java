@@ -66,6 +66,13 @@ public final class TrajectorySampler implements Sampler {
         return stochasticStep;
     }
 
+    /** @return this sampler with its window fixed where it lies in that epoch (a sliding window moves) */
+    @Override
+    public TrajectorySampler atEpoch(int epoch) {
+        SdeWindow fixed = window.atEpoch(epoch, steps);
+        return fixed == window ? this : toBuilder().optWindow(fixed).build();
+    }
+
     /** @return which steps are stochastic (and trained) */
     public SdeWindow window() {
         return window;
@@ -144,6 +151,12 @@ public final class TrajectorySampler implements Sampler {
             }
             return new Rollout(x, List.copyOf(recorded), schedule, groupSize);
         }
+    }
+
+    /** @return a builder holding this sampler's settings */
+    public Builder toBuilder() {
+        return builder().optSteps(steps).optShift(shift).optGuidanceScale(guidanceScale).optStochasticStep(stochasticStep)
+                .optOdeStep(odeStep).optWindow(window).optTrainFraction(trainFraction);
     }
 
     /** Builder; every setting is validated by {@link #build()}. */

@@ -6,25 +6,15 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import io.diffrl4j.core.adapter.AdapterSet;
-import io.diffrl4j.benchmarks.support.GradMode;
 import io.diffrl4j.core.flow.SeededNoise;
 import io.diffrl4j.core.train.AdamW;
 import io.diffrl4j.core.train.TrainerConfig;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * One parameter update (forward, flow-matching-style loss {@code mean((v - target)^2)}, backward,
@@ -38,13 +28,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * </ul>
  * So {@code lora - frozen} is what the adapters (their matmuls, gradients and optimizer) cost.
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 3)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx4g", "-Dai.djl.offline=true", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"})
-public class LoraUpdateBenchmark {
+public class LoraUpdateBenchmark extends ModelBenchmark {
     /** The model spec (see the package comment). */
     @Param({"shapes", "sd35m-2L"})
     public String model;
@@ -53,7 +37,6 @@ public class LoraUpdateBenchmark {
     @Param({"lora", "frozen", "full"})
     public String mode;
 
-    private ModelFixture fixture;
     private AdamW optimizer;
     private List<NDArray> trained;
     private NDArray x;
@@ -85,12 +68,6 @@ public class LoraUpdateBenchmark {
             default:
                 throw new IllegalArgumentException("mode must be lora, frozen or full, got " + mode);
         }
-    }
-
-    /** Grad mode is thread-local in libtorch: make sure this iteration's thread does not record graphs. */
-    @Setup(Level.Iteration)
-    public void gradModeOff() {
-        GradMode.offForThisThread();
     }
 
     /** Frees the model and the optimizer state. */

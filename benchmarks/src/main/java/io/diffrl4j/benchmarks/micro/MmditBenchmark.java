@@ -5,23 +5,13 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import io.diffrl4j.benchmarks.support.GradMode;
 import io.diffrl4j.core.flow.SeededNoise;
 import io.diffrl4j.models.nn.kernel.AttentionBackend;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * One MMDiT velocity evaluation ({@code MmditModel.velocity}) with the RL configuration: a
@@ -31,13 +21,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * the update, without the optimizer). Attention: {@code auto} (the shipped fused kernel) or
  * {@code composed}.
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 3)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx4g", "-Dai.djl.offline=true", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"})
-public class MmditBenchmark {
+public class MmditBenchmark extends ModelBenchmark {
     /** The model spec (see the package comment). */
     @Param({"shapes", "sd35m-2L"})
     public String model;
@@ -46,7 +30,6 @@ public class MmditBenchmark {
     @Param({"auto"})
     public String attention;
 
-    private ModelFixture fixture;
     private NDArray x;
     private NDArray sigma;
 
@@ -60,12 +43,6 @@ public class MmditBenchmark {
         SeededNoise rng = new SeededNoise(2);
         x = rng.normal(fixture.root, fixture.batchShape());
         sigma = fixture.root.full(new Shape(fixture.batch), 0.7f);
-    }
-
-    /** Grad mode is thread-local in libtorch: make sure this iteration's thread does not record graphs. */
-    @Setup(Level.Iteration)
-    public void gradModeOff() {
-        GradMode.offForThisThread();
     }
 
     /** Frees the model. */

@@ -5,24 +5,14 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.diffrl4j.core.flow.Guidance;
 import io.diffrl4j.core.flow.InferenceSchedule;
-import io.diffrl4j.benchmarks.support.GradMode;
 import io.diffrl4j.core.flow.SeededNoise;
 import io.diffrl4j.core.sampling.StepResult;
 import io.diffrl4j.samplers.FlowGrpoSdeStep;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * One step of Flow-GRPO's SDE sampler as the trainer's rollout runs it ({@code TrajectorySampler}):
@@ -31,20 +21,13 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@link #sdeRule} is the transition alone on a precomputed velocity, the sampler's own cost on
  * top of the model. Step 3 of 10 (an SDE step inside Flow-GRPO-Fast's window).
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 3)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx4g", "-Dai.djl.offline=true", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"})
-public class SdeStepBenchmark {
+public class SdeStepBenchmark extends ModelBenchmark {
     private static final int STEP = 3;
 
     /** The model spec (see the package comment). */
     @Param({"shapes"})
     public String model;
 
-    private ModelFixture fixture;
     private FlowGrpoSdeStep sde;
     private InferenceSchedule schedule;
     private SeededNoise rng;
@@ -63,12 +46,6 @@ public class SdeStepBenchmark {
         NDArray sigma = fixture.root.full(new Shape(fixture.batch), (float) schedule.sigma(STEP));
         velocity = Guidance.velocity(fixture.model, x, sigma, fixture.cond, fixture.uncond, fixture.guidance);
         noise = rng.normal(fixture.root, x.getShape());
-    }
-
-    /** Grad mode is thread-local in libtorch: make sure this iteration's thread does not record graphs. */
-    @Setup(Level.Iteration)
-    public void gradModeOff() {
-        GradMode.offForThisThread();
     }
 
     /** Frees the model. */

@@ -3,6 +3,7 @@ package io.diffrl4j.benchmarks.support;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /** {@code --name value} command-line options of the benchmark mains, checked against the names each main knows. */
 public final class Args {
@@ -38,19 +39,18 @@ public final class Args {
 
     /** @param name option @param fallback default @return the value as an int */
     public int getInt(String name, int fallback) {
-        String v = values.get(name);
-        try {
-            return v == null ? fallback : Integer.parseInt(v);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--" + name + " needs an integer, got " + v, e);
-        }
+        return getNumber(name, fallback, Integer::parseInt);
     }
 
     /** @param name option @param fallback default @return the value as a long */
     public long getLong(String name, long fallback) {
+        return getNumber(name, fallback, Long::parseLong);
+    }
+
+    private <T> T getNumber(String name, T fallback, Function<String, T> parse) {
         String v = values.get(name);
         try {
-            return v == null ? fallback : Long.parseLong(v);
+            return v == null ? fallback : parse.apply(v);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("--" + name + " needs an integer, got " + v, e);
         }

@@ -18,12 +18,9 @@ public final class LogitNormalNoiseLevels implements TrainingNoiseLevels {
         if (!(std > 0)) {
             throw new IllegalArgumentException("std must be > 0, got " + std);
         }
-        if (count < 1) {
-            throw new IllegalArgumentException("count must be >= 1, got " + count);
-        }
         this.mean = mean;
         this.std = std;
-        this.count = count;
+        this.count = UniformNoiseLevels.requireCount(count);
     }
 
     @Override
@@ -33,12 +30,7 @@ public final class LogitNormalNoiseLevels implements TrainingNoiseLevels {
 
     @Override
     public double[][] draw(int batch, SeededNoise rng) {
-        double[][] out = new double[batch][count];
-        for (int b = 0; b < batch; b++) {
-            for (int j = 0; j < count; j++) {
-                out[b][j] = 1.0 / (1.0 + Math.exp(-(mean + std * rng.nextGaussian())));
-            }
-        }
-        return out;
+        return UniformNoiseLevels.independent(batch, count,
+                () -> 1.0 / (1.0 + Math.exp(-(mean + std * rng.nextGaussian()))));
     }
 }

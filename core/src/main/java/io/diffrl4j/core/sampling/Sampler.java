@@ -28,6 +28,19 @@ public interface Sampler {
             Shape sampleShape, SeededNoise rng);
 
     /**
+     * The sampler that draws epoch {@code epoch}'s rollouts; the trainer asks for it once per epoch
+     * and hands it to the objective with the micro-batches. A sampler that changes over training
+     * (MixGRPO's sliding SDE window) returns the fixed sampler of that epoch, computed from the
+     * epoch alone, so that a resumed run draws what an uninterrupted one would.
+     *
+     * @param epoch the epoch, from 0
+     * @return this sampler by default
+     */
+    default Sampler atEpoch(int epoch) {
+        return this;
+    }
+
+    /**
      * @return the adapter sets this sampler reads or writes besides the policy (null, the
      *     pretrained model, is never listed): the method creates each as a copy of the initial
      *     policy before training ({@link io.diffrl4j.core.method.Method#snapshots()})

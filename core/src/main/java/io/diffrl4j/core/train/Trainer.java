@@ -178,7 +178,7 @@ public final class Trainer implements AutoCloseable {
                 Conditioning cond = textEncoder.encode(texts, epochManager);
                 Conditioning uncond = textEncoder.unconditional(per, epochManager);
                 SeededNoise chunkRng = rng.fork(start);
-                Rollout rollout = model.adapters().with(method.samplingSet(), () -> method.sampler()
+                Rollout rollout = model.adapters().with(method.samplingSet(), () -> method.sampler().atEpoch(epoch)
                         .sample(epochManager, model, cond, uncond, g, sampleShape, chunkRng));
                 scorer.submit(decode(epochManager, rollout.samples()), repeatEach(part, g));
                 chunks.add(new MicroBatches.Source(rollout, cond, uncond, start * g));
@@ -235,7 +235,8 @@ public final class Trainer implements AutoCloseable {
         List<List<MicroBatches.Plan>> steps = MicroBatches.split(plans, config.optimizerStepsPerEpoch());
         int partsPerGroup = config.microBatchesPerGroup();
         // One per-row stream for the whole epoch: a row's noise does not depend on how groups are cut.
-        MicroBatches.Epoch epoch = new MicroBatches.Epoch(advantages, rewards, method.sampler(), rng.fork(-4));
+        MicroBatches.Epoch epoch = new MicroBatches.Epoch(advantages, rewards, method.sampler().atEpoch(progress.epoch()),
+                rng.fork(-4));
         long step = progress.globalStep();
         for (List<MicroBatches.Plan> part : steps) {
             try (NDManager stepManager = epochManager.newSubManager()) {
@@ -293,7 +294,8 @@ public final class Trainer implements AutoCloseable {
                 skip, rng.fork(-2));
         int trained = micro.stream().mapToInt(r -> r.length).sum();
         metrics.add("skipped_groups", rewards.groups() - trained / g);
-        MicroBatches.Epoch epoch = new MicroBatches.Epoch(advantages, rewards, method.sampler(), rng.fork(-4));
+        MicroBatches.Epoch epoch = new MicroBatches.Epoch(advantages, rewards, method.sampler().atEpoch(progress.epoch()),
+                rng.fork(-4));
         long step = progress.globalStep();
         int steps = config.optimizerStepsPerEpoch();
         int n = micro.size();

@@ -4,10 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
@@ -22,22 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class Bf16AndChunkedReadTest {
-
-    private static NDManager manager;
-
-    @TempDir
-    Path dir;
-
-    @BeforeAll
-    static void setUp() {
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        manager.close();
-    }
+class Bf16AndChunkedReadTest extends ManagedTestBase {
 
     /** bf16 bit patterns with their exact fp32 values and their correctly rounded fp16 bits. */
     private static final int[] BF16 = {0x3F80, 0xC000, 0x3EAB, 0x7F80, 0x0000, 0x8000,

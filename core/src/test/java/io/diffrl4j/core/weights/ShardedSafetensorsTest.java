@@ -4,15 +4,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,26 +19,11 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class ShardedSafetensorsTest {
+class ShardedSafetensorsTest extends ManagedTestBase {
 
     private static final String SHARD1 = "diffusion_pytorch_model-00001-of-00002.safetensors";
     private static final String SHARD2 = "diffusion_pytorch_model-00002-of-00002.safetensors";
     private static final String INDEX = "diffusion_pytorch_model.safetensors.index.json";
-
-    private static NDManager manager;
-
-    @TempDir
-    Path dir;
-
-    @BeforeAll
-    static void setUp() {
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        manager.close();
-    }
 
     private Map<String, float[]> writeCheckpoint(NDManager m) throws IOException {
         Map<String, float[]> values = new LinkedHashMap<>();

@@ -7,6 +7,8 @@ import io.diffrl4j.methods.flowgrpo.FlowGrpo;
 import io.diffrl4j.regularizers.gardo.AdaptiveReference;
 import io.diffrl4j.regularizers.gardo.DiversityAwareAdvantage;
 import io.diffrl4j.methods.gardo.Gardo;
+import io.diffrl4j.methods.grpoguard.GrpoGuard;
+import io.diffrl4j.methods.mixgrpo.MixGrpo;
 import io.diffrl4j.regularizers.gardo.GatedKl;
 import io.diffrl4j.methods.nft.DiffusionNftRecipe;
 import io.diffrl4j.samplers.EulerStep;
@@ -41,6 +43,12 @@ public final class Sd35Methods {
             case "gardo" -> gardo(reward, embedder, klBeta);
             case "diffusion-nft" -> withKlBeta(DiffusionNftRecipe.forReward(reward).method(), klBeta);
             case "crd" -> withKlBeta(Crd.method(), klBeta);
+            // No KL in its configs; --kl-beta adds Flow-GRPO's. Its configs train at --lr 1e-4.
+            case "grpo-guard" -> klBeta == null || klBeta == 0 ? GrpoGuard.method()
+                    : GrpoGuard.method().withRegularizer(FlowGrpo.kl(klBeta));
+            // MixGRPO's script (FLUX) has no KL either; its learning rate is 1e-5.
+            case "mix-grpo" -> klBeta == null || klBeta == 0 ? MixGrpo.method()
+                    : MixGrpo.method().withRegularizer(FlowGrpo.kl(klBeta));
             default -> throw new IllegalArgumentException("unknown method '" + name + "'; choose one of " + Sd35Options.METHODS);
         };
     }

@@ -1,6 +1,7 @@
 package io.diffrl4j.examples.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -48,6 +49,18 @@ public record CommandResult(int status, String out, String err) {
         assertEquals(List.of(command + ": " + message, "Try '" + command + " --help' for the options."), errLines(),
                 "stdout: " + out);
         assertEquals(2, status);
+    }
+
+    /**
+     * Asserts a successful help: status 0, and every one of {@code lines} somewhere in standard output.
+     *
+     * @param lines the fragments the help must show
+     */
+    public void assertHelp(List<String> lines) {
+        assertEquals(0, status);
+        for (String line : lines) {
+            assertTrue(out.contains(line), line + " in\n" + out);
+        }
     }
 
     /**

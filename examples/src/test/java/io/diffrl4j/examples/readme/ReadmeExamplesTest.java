@@ -55,6 +55,9 @@ import io.diffrl4j.regularizers.crd.RewardAdaptiveKlStrength;
 import io.diffrl4j.methods.crd.SamplerMode;
 import io.diffrl4j.methods.flowgrpo.FlowGrpo;
 import io.diffrl4j.methods.gardo.Gardo;
+import io.diffrl4j.methods.grpoguard.GrpoGuard;
+import io.diffrl4j.methods.mixgrpo.MixGrpo;
+import io.diffrl4j.regularizers.gardo.AdaptiveReference;
 import io.diffrl4j.regularizers.gardo.GatedKl;
 import io.diffrl4j.methods.nft.DiffusionNft;
 import io.diffrl4j.rewards.embed.RandomProjectionEmbedder;
@@ -193,6 +196,24 @@ class ReadmeExamplesTest {
             }
         }
         // END
+    }
+
+    static List<Method> compositions() {
+        // README
+        Method anchoredGuard = GrpoGuard.method().withRegularizer(Crd.kl(Crd.BETA));   // CRD's CFG-anchored, reward-adaptive KL
+        Method gatedMix = Gardo.on(MixGrpo.method().withRegularizer(FlowGrpo.kl(0.07)),  // GARDO's gated KL and adaptive
+                GatedKl.builder(), AdaptiveReference.flowGrpo());                        // reference on MixGRPO
+        // END
+        return List.of(anchoredGuard, gatedMix);
+    }
+
+    @Test
+    void theCompositionsPutOneMethodsRegularizerOnAnothersObjective() {
+        List<Method> methods = compositions();
+        assertInstanceOf(CfgAnchoredKl.class, methods.get(0).regularizers().get(0));
+        assertEquals("grpo-guard", methods.get(0).name());
+        assertInstanceOf(GatedKl.class, methods.get(1).regularizers().get(0));
+        assertEquals("gardo-mix-grpo", methods.get(1).name());
     }
 
     @Test

@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.diffrl4j.core.flow.FlowMatching;
 import io.diffrl4j.core.flow.Guidance;
 import io.diffrl4j.core.flow.InferenceSchedule;
 import io.diffrl4j.core.model.AdaptedFlowModel;
@@ -21,6 +22,8 @@ import io.diffrl4j.core.objective.StepMetrics;
 import io.diffrl4j.core.sampling.RecordedStep;
 import io.diffrl4j.core.sampling.SamplerStep;
 import io.diffrl4j.core.sampling.StepResult;
+import io.diffrl4j.samplers.FlowGrpoSdeStep;
+import io.diffrl4j.samplers.LogProbReduction;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,6 +46,21 @@ import org.slf4j.LoggerFactory;
  * ratio  = exp(logp_theta - logp_old)
  * policy = mean_i max(-A_i ratio_i, -A_i clip(ratio_i, 1 - eps_clip, 1 + eps_clip))
  * </pre>
+ *
+ * <p><b>RatioNorm</b> ({@link #withRatioNorm}, GRPO-Guard, flow_grpo's {@code train_sd3_GRPO_Guard.py}):
+ * the log-ratio is corrected for its bias and put on one scale across steps, and each step's loss
+ * is reweighted by {@code 1 / |dt|}, with {@code s = std_dev_t sqrt(|dt|)} the transition std and
+ * {@code mean_d} over a sample's elements:
+ *
+ * <pre>
+ * log ratio = (logp_theta - logp_old + mean_d((mu_theta - mu_old)^2) / (2 s^2)) * s  ( = mean_d(eps * (mu_theta - mu_old)) )
+ * policy    = mean_i max(-A_i ratio_i, -A_i clip(ratio_i, 1 - eps_clip, 1 + eps_clip)) / |dt|
+ * </pre>
+ *
+ * Without it the ratio's mean falls below 1 and its spread differs from step to step, which the
+ * paper shows lets the clip miss over-confident updates. The correction carries gradient (the
+ * reference does not detach it). It needs Flow-GRPO's SDE step with per-sample mean
+ * log-probabilities (the reference's), and refuses any other step rule.
  *
  * <p>The pass's {@link Prediction} is the transition mean (b, ...): {@link Prediction#under} gives
  * the same mean with another adapter set at a given guidance scale (no gradient, cached per pass),
@@ -73,6 +91,7 @@ public final class FlowGrpoObjective implements PolicyObjective {
     private final boolean detachUnconditional;
     private final double klReward;
     private final GroupRelativeAdvantage stepAdvantages;
+    private final boolean ratioNorm;
 
     /** Flow-GRPO's defaults: clip range {@value #DEFAULT_CLIP_RANGE}, gradient through both CFG halves. */
     public FlowGrpoObjective() {
@@ -110,6 +129,12 @@ public final class FlowGrpoObjective implements PolicyObjective {
      */
     public FlowGrpoObjective(double clipRange, boolean detachUnconditional, double klReward,
             GroupRelativeAdvantage stepAdvantages) {
+        this(clipRange, detachUnconditional, klReward, stepAdvantages, false);
+    }
+
+    private FlowGrpoObjective(double clipRange, boolean detachUnconditional, double klReward,
+            GroupRelativeAdvantage stepAdvantages, boolean ratioNorm) {
+        this.ratioNorm = ratioNorm;
         if (!(klReward >= 0) || Double.isInfinite(klReward)) {
             throw new IllegalArgumentException("klReward must be finite and >= 0, got " + klReward);
         }
@@ -123,6 +148,20 @@ public final class FlowGrpoObjective implements PolicyObjective {
         }
         this.clipRange = clipRange;
         this.detachUnconditional = detachUnconditional;
+    }
+
+    /**
+     * @param on normalise the importance ratio and reweight each step's loss by {@code 1 / |dt|}
+     *     (GRPO-Guard's RatioNorm and gradient reweighting)
+     * @return this objective with RatioNorm on or off, every other setting kept
+     */
+    public FlowGrpoObjective withRatioNorm(boolean on) {
+        return new FlowGrpoObjective(clipRange, detachUnconditional, klReward, stepAdvantages, on);
+    }
+
+    /** @return whether the ratio is normalised and the steps reweighted (GRPO-Guard) */
+    public boolean ratioNorm() {
+        return ratioNorm;
     }
 
     /** @return whether the unconditional half of the guided training velocity is detached */
@@ -192,13 +231,16 @@ public final class FlowGrpoObjective implements PolicyObjective {
                     + " is deterministic at step " + step.index() + "; Flow-GRPO needs a stochastic step with a log-probability");
         }
         NDArray logRatio = result.logProb().sub(step.logProb());
-        NDArray ratio = logRatio.exp();
+        NDArray ratio = (ratioNorm ? normalisedLogRatio(logRatio, result, step, rule) : logRatio).exp();
         NDArray negA = (klReward > 0 ? stepAdvantages(batch, pass, m) : batch.advantages()).neg();
         NDArray unclipped = negA.mul(ratio);
         NDArray clipped = negA.mul(ratio.clip(1 - clipRange, 1 + clipRange));
         // Pessimistic bound of PPO; at ratio == 1 both branches are equal and torch's maximum splits
         // the gradient evenly, so the gradient is exactly the plain policy gradient there.
         NDArray loss = NDArrays.maximum(unclipped, clipped).mean();
+        if (ratioNorm) {
+            loss = ScalarMath.div(loss, step.sigma() - step.sigmaNext());
+        }
 
         metrics.add("policy_loss", loss);
         metrics.add("clip_fraction", ratio.sub(1).abs().gt(clipRange).toType(DataType.FLOAT32, false).mean());
@@ -208,6 +250,21 @@ public final class FlowGrpoObjective implements PolicyObjective {
             LOG.trace("flow-grpo pass {} (step {}, sigma {}): b={}, w={}", pass, step.index(), step.sigma(), b, w);
         }
         return new Pass(loss, new MeanPrediction(batch, model, step, x, next, sigma, w, result));
+    }
+
+    /**
+     * GRPO-Guard's RatioNorm: {@code (logRatio + mean_d((mu_theta - mu_old)^2) / (2 s^2)) * s}, with
+     * {@code s} the transition std of this step; the correction keeps its gradient.
+     */
+    private static NDArray normalisedLogRatio(NDArray logRatio, StepResult result, RecordedStep step, SamplerStep rule) {
+        if (!(rule instanceof FlowGrpoSdeStep sde) || sde.reduction() != LogProbReduction.MEAN) {
+            throw new IllegalStateException("RatioNorm corrects Flow-GRPO's SDE log-probabilities averaged per sample; "
+                    + "the sampler's step rule is " + rule);
+        }
+        double s = result.noiseStd();
+        NDArray delta = result.mean().sub(step.mean());
+        NDArray bias = ScalarMath.div(FlowMatching.meanPerSample(delta.square()), 2 * s * s);
+        return ScalarMath.mul(logRatio.add(bias), s);
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.diffrl4j.models.text;
 
 import ai.djl.ndarray.NDArray;
+import io.diffrl4j.models.testing.ReferenceAttention;
 import java.util.Map;
 
 /**
@@ -76,36 +77,11 @@ final class ClipReference {
     /** One CLIPEncoderLayer without an attention mask; x is T x D. */
     double[][] layer(double[][] x, String prefix) {
         int heads = c.numAttentionHeads();
-        int dh = c.hiddenSize() / heads;
         double[][] h = layerNorm(x, prefix + "layer_norm1");
         double[][] q = linear(h, prefix + "self_attn.q_proj", true);
         double[][] k = linear(h, prefix + "self_attn.k_proj", true);
         double[][] v = linear(h, prefix + "self_attn.v_proj", true);
-        int t = x.length;
-        double[][] attended = new double[t][c.hiddenSize()];
-        for (int head = 0; head < heads; head++) {
-            for (int i = 0; i < t; i++) {
-                double[] scores = new double[t];
-                double max = Double.NEGATIVE_INFINITY;
-                for (int j = 0; j < t; j++) {
-                    for (int e = 0; e < dh; e++) {
-                        scores[j] += q[i][head * dh + e] * k[j][head * dh + e];
-                    }
-                    scores[j] /= Math.sqrt(dh);
-                    max = Math.max(max, scores[j]);
-                }
-                double total = 0;
-                for (int j = 0; j < t; j++) {
-                    scores[j] = Math.exp(scores[j] - max);
-                    total += scores[j];
-                }
-                for (int j = 0; j < t; j++) {
-                    for (int e = 0; e < dh; e++) {
-                        attended[i][head * dh + e] += scores[j] / total * v[j][head * dh + e];
-                    }
-                }
-            }
-        }
+        double[][] attended = ReferenceAttention.attention(q, k, v, heads);
         double[][] y = add(x, linear(attended, prefix + "self_attn.out_proj", true));
         double[][] f = linear(layerNorm(y, prefix + "layer_norm2"), prefix + "mlp.fc1", true);
         for (double[] row : f) {

@@ -13,6 +13,7 @@ import io.diffrl4j.core.flow.SeededNoise;
 import io.diffrl4j.core.testing.Fixtures;
 import io.diffrl4j.core.weights.WeightSource;
 import io.diffrl4j.core.weights.WeightSources;
+import io.diffrl4j.models.testing.ReferenceAttention;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -200,28 +201,7 @@ class VaeEncoderTest {
             double[][] q = linear(tokens, prefix + ".to_q");
             double[][] kk = linear(tokens, prefix + ".to_k");
             double[][] vv = linear(tokens, prefix + ".to_v");
-            double[][] att = new double[t][ch];
-            for (int i = 0; i < t; i++) {
-                double[] s = new double[t];
-                double max = Double.NEGATIVE_INFINITY;
-                for (int j = 0; j < t; j++) {
-                    for (int k = 0; k < ch; k++) {
-                        s[j] += q[i][k] * kk[j][k];
-                    }
-                    s[j] /= Math.sqrt(ch);
-                    max = Math.max(max, s[j]);
-                }
-                double sum = 0;
-                for (int j = 0; j < t; j++) {
-                    s[j] = Math.exp(s[j] - max);
-                    sum += s[j];
-                }
-                for (int j = 0; j < t; j++) {
-                    for (int k = 0; k < ch; k++) {
-                        att[i][k] += s[j] / sum * vv[j][k];
-                    }
-                }
-            }
+            double[][] att = ReferenceAttention.attention(q, kk, vv, 1);
             double[][] out = linear(att, prefix + ".to_out.0");
             Map3 y = new Map3(ch, x.h, x.w);
             for (int k = 0; k < ch; k++) {

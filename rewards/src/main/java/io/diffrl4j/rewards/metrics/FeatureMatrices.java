@@ -1,5 +1,8 @@
 package io.diffrl4j.rewards.metrics;
 
+import java.util.function.IntUnaryOperator;
+import java.util.function.ToDoubleFunction;
+
 /**
  * Validation and conversion of feature matrices (rows = images, columns = feature dimensions),
  * shared by the metrics of this package. Everything is copied to double precision.
@@ -14,34 +17,69 @@ final class FeatureMatrices {
      *     {@code minRows} rows, is rectangular with at least one column and holds only finite values
      */
     static double[][] toDouble(float[][] x, String name, int minRows) {
-        checkShape(x == null ? null : x.length, name, minRows);
-        int d = rowLength(x[0] == null ? -1 : x[0].length, name, 0);
-        double[][] out = new double[x.length][];
-        for (int i = 0; i < x.length; i++) {
-            float[] row = x[i];
-            checkRow(row == null ? -1 : row.length, d, name, i);
+        return checkedCopy(x == null ? null : x.length, i -> x[i] == null ? -1 : x[i].length, (i, j) -> x[i][j],
+                name, minRows);
+    }
+
+    /** Same as {@link #toDouble(float[][], String, int)} for double input (defensive copy). */
+    static double[][] toDouble(double[][] x, String name, int minRows) {
+        return checkedCopy(x == null ? null : x.length, i -> x[i] == null ? -1 : x[i].length, (i, j) -> x[i][j],
+                name, minRows);
+    }
+
+    /**
+     * The checked copy behind both {@code toDouble} overloads.
+     *
+     * @param rows the row count, null for a null matrix
+     * @param rowLength the length of row {@code i}, -1 for a null row
+     * @param cell the value at {@code [i][j]}
+     */
+    private static double[][] checkedCopy(Integer rows, IntUnaryOperator rowLength, Cell cell, String name,
+            int minRows) {
+        checkShape(rows, name, minRows);
+        int d = rowLength(rowLength.applyAsInt(0), name, 0);
+        double[][] out = new double[rows][];
+        for (int i = 0; i < rows; i++) {
+            checkRow(rowLength.applyAsInt(i), d, name, i);
             double[] r = new double[d];
             for (int j = 0; j < d; j++) {
-                r[j] = checkFinite(row[j], name, i, j);
+                r[j] = checkFinite(cell.get(i, j), name, i, j);
             }
             out[i] = r;
         }
         return out;
     }
 
-    /** Same as {@link #toDouble(float[][], String, int)} for double input (defensive copy). */
-    static double[][] toDouble(double[][] x, String name, int minRows) {
-        checkShape(x == null ? null : x.length, name, minRows);
-        int d = rowLength(x[0] == null ? -1 : x[0].length, name, 0);
-        double[][] out = new double[x.length][];
-        for (int i = 0; i < x.length; i++) {
-            double[] row = x[i];
-            checkRow(row == null ? -1 : row.length, d, name, i);
-            double[] r = new double[d];
-            for (int j = 0; j < d; j++) {
-                r[j] = checkFinite(row[j], name, i, j);
-            }
-            out[i] = r;
+    /** One element of a float or double matrix, widened to double. */
+    @FunctionalInterface
+    private interface Cell {
+        double get(int row, int col);
+    }
+
+    /**
+     * The validated ({@link #toDouble(float[][], String, int)}) and L2-normalised
+     * ({@link #normalizeRowsInPlace}) copy of the matrix {@code features}, as the cosine metrics use it.
+     */
+    static double[][] unitRows(float[][] features, int minRows) {
+        return normalizeRowsInPlace(toDouble(features, "features", minRows), "features");
+    }
+
+    /** Same as {@link #unitRows(float[][], int)} for double input. */
+    static double[][] unitRows(double[][] features, int minRows) {
+        return normalizeRowsInPlace(toDouble(features, "features", minRows), "features");
+    }
+
+    /**
+     * Applies {@code metric} to every group of {@code groupSize} consecutive rows of {@code x}.
+     *
+     * @return one value per group, in group order
+     * @throws IllegalArgumentException when the rows do not split into whole groups of at least 2
+     */
+    static double[] perGroup(double[][] x, int groupSize, ToDoubleFunction<double[][]> metric) {
+        checkGroups(x.length, groupSize);
+        double[] out = new double[x.length / groupSize];
+        for (int g = 0; g < out.length; g++) {
+            out[g] = metric.applyAsDouble(rows(x, g * groupSize, groupSize));
         }
         return out;
     }

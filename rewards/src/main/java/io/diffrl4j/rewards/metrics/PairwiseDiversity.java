@@ -27,7 +27,7 @@ public final class PairwiseDiversity {
      * @throws IllegalArgumentException on fewer than 2 rows, ragged, non-finite or zero rows
      */
     public static double overall(float[][] features) {
-        return meanCosineDistance(normalized(FeatureMatrices.toDouble(features, "features", 2)), 0, features.length);
+        return meanCosineDistance(FeatureMatrices.unitRows(features, 2));
     }
 
     /**
@@ -37,7 +37,7 @@ public final class PairwiseDiversity {
      * @return mean cosine distance over all pairs, in {@code [0, 2]}
      */
     public static double overall(double[][] features) {
-        return meanCosineDistance(normalized(FeatureMatrices.toDouble(features, "features", 2)), 0, features.length);
+        return meanCosineDistance(FeatureMatrices.unitRows(features, 2));
     }
 
     /**
@@ -72,7 +72,8 @@ public final class PairwiseDiversity {
      * @throws IllegalArgumentException on bad shapes, non-finite or zero rows
      */
     public static double[] perGroup(float[][] features, int groupSize) {
-        return perGroupOf(normalized(FeatureMatrices.toDouble(features, "features", 1)), groupSize);
+        return FeatureMatrices.perGroup(FeatureMatrices.unitRows(features, 1), groupSize,
+                PairwiseDiversity::meanCosineDistance);
     }
 
     /**
@@ -83,28 +84,17 @@ public final class PairwiseDiversity {
      * @return one mean cosine distance per group, in group order
      */
     public static double[] perGroup(double[][] features, int groupSize) {
-        return perGroupOf(normalized(FeatureMatrices.toDouble(features, "features", 1)), groupSize);
+        return FeatureMatrices.perGroup(FeatureMatrices.unitRows(features, 1), groupSize,
+                PairwiseDiversity::meanCosineDistance);
     }
 
-    private static double[] perGroupOf(double[][] unit, int groupSize) {
-        FeatureMatrices.checkGroups(unit.length, groupSize);
-        double[] out = new double[unit.length / groupSize];
-        for (int g = 0; g < out.length; g++) {
-            out[g] = meanCosineDistance(unit, g * groupSize, groupSize);
-        }
-        return out;
-    }
-
-    private static double[][] normalized(double[][] x) {
-        return FeatureMatrices.normalizeRowsInPlace(x, "features");
-    }
-
-    /** Mean of {@code 1 - u_i . u_j} over pairs within rows {@code [from, from + n)} of unit rows. */
-    private static double meanCosineDistance(double[][] unit, int from, int n) {
-        int d = unit[from].length;
+    /** Mean of {@code 1 - u_i . u_j} over the pairs of {@code n >= 2} unit rows. */
+    private static double meanCosineDistance(double[][] unit) {
+        int n = unit.length;
+        int d = unit[0].length;
         double[] sum = new double[d];
         double self = 0; // sum of |u_i|^2, n up to rounding
-        for (int i = from; i < from + n; i++) {
+        for (int i = 0; i < n; i++) {
             double[] u = unit[i];
             for (int j = 0; j < d; j++) {
                 sum[j] += u[j];

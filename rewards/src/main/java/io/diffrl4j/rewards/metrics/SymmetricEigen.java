@@ -1,6 +1,7 @@
 package io.diffrl4j.rewards.metrics;
 
 import java.util.Arrays;
+import java.util.function.BiFunction;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -45,21 +46,10 @@ public final class SymmetricEigen {
      */
     public static SymmetricEigen decompose(double[][] a) {
         double[][] s = checkedSymmetric(a);
-        int n = s.length;
-        if (n == 1) {
+        if (s.length == 1) {
             return new SymmetricEigen(new double[] {s[0][0]}, new double[][] {{1.0}});
         }
-        INDArray m = null;
-        INDArray w = null;
-        try {
-            m = Nd4j.createFromArray(s);
-            w = Nd4j.create(DataType.DOUBLE, n);
-            syev('V', m, w, n);
-            return new SymmetricEigen(w.toDoubleVector(), m.toDoubleMatrix());
-        } finally {
-            Nd4jMatrices.release(w);
-            Nd4jMatrices.release(m);
-        }
+        return lapack(s, 'V', (w, m) -> new SymmetricEigen(w.toDoubleVector(), m.toDoubleMatrix()));
     }
 
     /**
@@ -72,17 +62,26 @@ public final class SymmetricEigen {
      */
     public static double[] eigenvalues(double[][] a) {
         double[][] s = checkedSymmetric(a);
-        int n = s.length;
-        if (n == 1) {
+        if (s.length == 1) {
             return new double[] {s[0][0]};
         }
+        return lapack(s, 'N', (w, m) -> w.toDoubleVector());
+    }
+
+    /**
+     * Runs {@link #syev} with {@code jobz} on a native copy of the checked {@code s} and reads the result from the
+     * eigenvalues {@code w} and the matrix {@code m} (the eigenvectors when {@code jobz} is 'V') before both are
+     * released.
+     */
+    private static <T> T lapack(double[][] s, char jobz, BiFunction<INDArray, INDArray, T> read) {
+        int n = s.length;
         INDArray m = null;
         INDArray w = null;
         try {
             m = Nd4j.createFromArray(s);
             w = Nd4j.create(DataType.DOUBLE, n);
-            syev('N', m, w, n);
-            return w.toDoubleVector();
+            syev(jobz, m, w, n);
+            return read.apply(w, m);
         } finally {
             Nd4jMatrices.release(w);
             Nd4jMatrices.release(m);

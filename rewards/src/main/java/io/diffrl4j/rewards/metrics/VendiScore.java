@@ -28,7 +28,7 @@ public final class VendiScore {
      * @throws IllegalArgumentException on an empty, ragged, non-finite input or a zero row
      */
     public static double overall(float[][] features) {
-        return of(normalized(FeatureMatrices.toDouble(features, "features", 1)));
+        return of(FeatureMatrices.unitRows(features, 1));
     }
 
     /**
@@ -38,7 +38,7 @@ public final class VendiScore {
      * @return the Vendi score of all rows, in {@code [1, min(n, d)]}
      */
     public static double overall(double[][] features) {
-        return of(normalized(FeatureMatrices.toDouble(features, "features", 1)));
+        return of(FeatureMatrices.unitRows(features, 1));
     }
 
     /**
@@ -71,7 +71,7 @@ public final class VendiScore {
      * @throws IllegalArgumentException on bad shapes, non-finite input or a zero row
      */
     public static double[] perGroup(float[][] features, int groupSize) {
-        return perGroupOf(normalized(FeatureMatrices.toDouble(features, "features", 1)), groupSize);
+        return FeatureMatrices.perGroup(FeatureMatrices.unitRows(features, 1), groupSize, VendiScore::of);
     }
 
     /**
@@ -82,7 +82,7 @@ public final class VendiScore {
      * @return one Vendi score per group, in group order
      */
     public static double[] perGroup(double[][] features, int groupSize) {
-        return perGroupOf(normalized(FeatureMatrices.toDouble(features, "features", 1)), groupSize);
+        return FeatureMatrices.perGroup(FeatureMatrices.unitRows(features, 1), groupSize, VendiScore::of);
     }
 
     /**
@@ -100,19 +100,6 @@ public final class VendiScore {
             }
         }
         return Math.exp(entropy);
-    }
-
-    private static double[] perGroupOf(double[][] unit, int groupSize) {
-        FeatureMatrices.checkGroups(unit.length, groupSize);
-        double[] out = new double[unit.length / groupSize];
-        for (int g = 0; g < out.length; g++) {
-            out[g] = of(FeatureMatrices.rows(unit, g * groupSize, groupSize));
-        }
-        return out;
-    }
-
-    private static double[][] normalized(double[][] x) {
-        return FeatureMatrices.normalizeRowsInPlace(x, "features");
     }
 
     /** Vendi score of unit rows. */

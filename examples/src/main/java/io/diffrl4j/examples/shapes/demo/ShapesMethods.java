@@ -15,10 +15,13 @@ import io.diffrl4j.methods.flowgrpo.FlowGrpo;
 import io.diffrl4j.regularizers.gardo.AdaptiveReference;
 import io.diffrl4j.regularizers.gardo.DiversityAwareAdvantage;
 import io.diffrl4j.methods.gardo.Gardo;
+import io.diffrl4j.methods.grpoguard.GrpoGuard;
+import io.diffrl4j.methods.mixgrpo.MixGrpo;
 import io.diffrl4j.regularizers.gardo.GatedKl;
 import io.diffrl4j.methods.nft.DiffusionNft;
 import io.diffrl4j.methods.nft.DiffusionNftObjective;
 import io.diffrl4j.samplers.SdeWindow;
+import io.diffrl4j.samplers.SlidingSdeWindow;
 import io.diffrl4j.samplers.TrajectorySampler;
 import java.util.List;
 
@@ -31,7 +34,8 @@ import java.util.List;
  */
 public final class ShapesMethods {
     /** The methods: what the commands list and compare by default. */
-    public static final List<String> NAMES = List.of("gardo", "flow-grpo", "flow-grpo-kl", "diffusion-nft", "crd");
+    public static final List<String> NAMES = List.of("gardo", "flow-grpo", "flow-grpo-kl", "diffusion-nft", "crd",
+            "grpo-guard", "mix-grpo");
 
     /**
      * Variants for ablations, accepted wherever a method is named but not run by default:
@@ -71,6 +75,12 @@ public final class ShapesMethods {
                         + "Fast window); no evaluation EMA (40 optimizer steps)";
             case "flow-grpo-shared":
                 return DEVIATIONS + "; a group's images share their initial noise and deterministic prefix (same_latent)";
+            case "grpo-guard":
+                return DEVIATIONS + "; GRPO-Guard at the demo's learning rate (its configs: 1e-4)";
+            case "mix-grpo":
+                return "10 sampling steps, shift 1, CFG 3; MixGRPO's sliding window scaled to 20 epochs: 2 SDE (and trained) "
+                        + "steps moving by 1 every 5 epochs (the reference: 4 of 25 every 25), a group sharing its initial "
+                        + "noise; no evaluation EMA (40 optimizer steps)";
             default:
                 return DEVIATIONS;
         }
@@ -101,6 +111,16 @@ public final class ShapesMethods {
                 return fast(gardo(grpo(0.04), new DiversityAwareAdvantage(embedder)));
             case "gardo-std":
                 return fast(gardo(grpo(0.07), new DiversityAwareAdvantage(embedder, DiversityAwareAdvantage.DEFAULT_CLIP, true)));
+            case "grpo-guard":
+                // GRPO-Guard's objective (RatioNorm, clip 2e-6, 1/|dt| weights) and group std, no KL, on this
+                // Flow-GRPO-Fast base; the demo's learning rate, not the configs' 1e-4.
+                return fast(GrpoGuard.method().withSampler(grpo(0.0).sampler()).without(PolicyEma.STATE_KEY));
+            case "mix-grpo":
+                // MixGRPO's sliding window, scaled to this budget: 2 SDE steps moving by 1 every 5 epochs (the
+                // reference: 4 of 25 every 25 epochs), a group sharing its initial noise; no KL, group std.
+                return MixGrpo.method().withSampler(grpoSampler()
+                        .optWindow(SdeWindow.sliding(SlidingSdeWindow.progressive(2, 5, 1, true)).withSharedPrefix()).build())
+                        .without(PolicyEma.STATE_KEY);
             case "diffusion-nft":
                 return DiffusionNft.method()
                         .withSampler(DiffusionNft.sampler().optSteps(STEPS).optShift(1.0).build())
@@ -122,8 +142,12 @@ public final class ShapesMethods {
      * @return Flow-GRPO at 10 steps, shift 1, the evaluation guidance, without the evaluation EMA
      */
     private static Method grpo(double beta) {
-        return FlowGrpo.method(FlowGrpo.sampler().optSteps(STEPS).optShift(1.0).optGuidanceScale(ShapesEvaluation.GUIDANCE)
-                .build(), beta).without(PolicyEma.STATE_KEY);
+        return FlowGrpo.method(grpoSampler().build(), beta).without(PolicyEma.STATE_KEY);
+    }
+
+    /** @return Flow-GRPO's sampler at 10 steps, shift 1, the evaluation guidance */
+    private static TrajectorySampler.Builder grpoSampler() {
+        return FlowGrpo.sampler().optSteps(STEPS).optShift(1.0).optGuidanceScale(ShapesEvaluation.GUIDANCE);
     }
 
     /** GARDO's paper gate and Flow-GRPO adaptive reference on {@code base}, keeping its beta, with these advantages. */

@@ -14,9 +14,6 @@ import io.diffrl4j.examples.shapes.PromptGrammar;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
 class PaletteFidelityRewardTest {
@@ -24,13 +21,8 @@ class PaletteFidelityRewardTest {
 
     @Test
     void groundTruthRendersScoreOne() {
-        double[] s = REWARD.score(RewardTestData.clean(), RewardTestData.prompts());
-        for (double v : s) {
-            // measured: exactly 1 (every pixel is a reference colour)
-            assertTrue(v >= 0.95, "clean render scored " + v);
-            assertEquals(1.0, v, 1e-6);
-        }
-        assertEquals("palette_fidelity", REWARD.name());
+        // measured: exactly 1 (every pixel is a reference colour)
+        RewardTestData.assertCleanScoresOne(REWARD, "palette_fidelity", 1e-6);
     }
 
     @Test
@@ -85,19 +77,6 @@ class PaletteFidelityRewardTest {
 
     @Test
     void threadSafe() throws Exception {
-        ImageBatch images = RewardTestData.blurred(0.8);
-        double[] expected = REWARD.score(images);
-        ExecutorService pool = Executors.newFixedThreadPool(4);
-        try {
-            List<Future<double[]>> futures = new ArrayList<>();
-            for (int t = 0; t < 8; t++) {
-                futures.add(pool.submit(() -> REWARD.score(images)));
-            }
-            for (Future<double[]> f : futures) {
-                assertArrayEquals(expected, f.get());
-            }
-        } finally {
-            pool.shutdown();
-        }
+        RewardTestData.assertThreadSafe(REWARD, RewardTestData.blurred(0.8));
     }
 }

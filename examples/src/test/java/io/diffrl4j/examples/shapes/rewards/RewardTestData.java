@@ -1,12 +1,21 @@
 package io.diffrl4j.examples.shapes.rewards;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.diffrl4j.core.reward.ImageBatch;
 import io.diffrl4j.core.reward.Prompt;
 import io.diffrl4j.examples.shapes.ShapesDataset;
 import io.diffrl4j.examples.shapes.ShapesExample;
 import io.diffrl4j.examples.shapes.ShapesRenderer;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.UnaryOperator;
 
 /** Shared inputs of the reward tests: ground-truth renders and damaged copies of them. */
@@ -59,5 +68,44 @@ final class RewardTestData {
             s += x;
         }
         return s / v.length;
+    }
+
+    /**
+     * The ground-truth renders score at least 0.95 and within {@code tolerance} of 1, and the reward is called
+     * {@code name}.
+     */
+    static void assertCleanScoresOne(PromptFreeReward reward, String name, double tolerance) {
+        double[] s = reward.score(clean(), prompts());
+        for (double v : s) {
+            assertTrue(v >= 0.95, "clean render scored " + v);
+            assertEquals(1.0, v, tolerance);
+        }
+        assertEquals(name, reward.name());
+    }
+
+    /** Scoring {@code images} concurrently gives exactly the single-threaded scores. */
+    static void assertThreadSafe(PromptFreeReward reward, ImageBatch images) throws Exception {
+        double[] expected = reward.score(images);
+        for (double[] got : scoreConcurrently(() -> reward.score(images))) {
+            assertArrayEquals(expected, got);
+        }
+    }
+
+    /** @return the results of 8 calls of {@code score} run concurrently on 4 threads, in submission order */
+    static List<double[]> scoreConcurrently(Callable<double[]> score) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<double[]>> futures = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                futures.add(pool.submit(score));
+            }
+            List<double[]> out = new ArrayList<>();
+            for (Future<double[]> f : futures) {
+                out.add(f.get());
+            }
+            return out;
+        } finally {
+            pool.shutdown();
+        }
     }
 }

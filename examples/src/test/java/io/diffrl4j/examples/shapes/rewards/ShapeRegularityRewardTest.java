@@ -2,7 +2,6 @@ package io.diffrl4j.examples.shapes.rewards;
 
 import static io.diffrl4j.examples.shapes.rewards.RewardTestData.S;
 import static io.diffrl4j.examples.shapes.rewards.RewardTestData.mean;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,12 +12,8 @@ import io.diffrl4j.examples.shapes.Scene;
 import io.diffrl4j.examples.shapes.SceneObject;
 import io.diffrl4j.examples.shapes.ShapeKind;
 import io.diffrl4j.examples.shapes.ShapesRenderer;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
 class ShapeRegularityRewardTest {
@@ -26,13 +21,8 @@ class ShapeRegularityRewardTest {
 
     @Test
     void groundTruthRendersScoreOne() {
-        double[] s = REWARD.score(RewardTestData.clean(), RewardTestData.prompts());
-        for (double v : s) {
-            // measured: exactly 1 (every object is its own template)
-            assertTrue(v >= 0.95, "clean render scored " + v);
-            assertEquals(1.0, v, 1e-9);
-        }
-        assertEquals("shape_regularity", REWARD.name());
+        // measured: exactly 1 (every object is its own template)
+        RewardTestData.assertCleanScoresOne(REWARD, "shape_regularity", 1e-9);
     }
 
     @Test
@@ -94,19 +84,6 @@ class ShapeRegularityRewardTest {
 
     @Test
     void threadSafe() throws Exception {
-        ImageBatch images = RewardTestData.noisy(0.15);
-        double[] expected = REWARD.score(images);
-        ExecutorService pool = Executors.newFixedThreadPool(4);
-        try {
-            List<Future<double[]>> futures = new ArrayList<>();
-            for (int t = 0; t < 8; t++) {
-                futures.add(pool.submit(() -> REWARD.score(images)));
-            }
-            for (Future<double[]> f : futures) {
-                assertArrayEquals(expected, f.get());
-            }
-        } finally {
-            pool.shutdown();
-        }
+        RewardTestData.assertThreadSafe(REWARD, RewardTestData.noisy(0.15));
     }
 }

@@ -16,9 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -92,17 +89,8 @@ class ShapesRewardModelTest {
         ImageBatch images = RewardTestData.noisy(0.1);
         List<Prompt> prompts = RewardTestData.prompts();
         double[] expected = model.score(images, prompts);
-        ExecutorService pool = Executors.newFixedThreadPool(4);
-        try {
-            List<Future<double[]>> futures = new ArrayList<>();
-            for (int t = 0; t < 8; t++) {
-                futures.add(pool.submit(() -> model.score(images, prompts)));
-            }
-            for (Future<double[]> f : futures) {
-                assertArrayEquals(expected, f.get(), 1e-6);
-            }
-        } finally {
-            pool.shutdown();
+        for (double[] got : RewardTestData.scoreConcurrently(() -> model.score(images, prompts))) {
+            assertArrayEquals(expected, got, 1e-6);
         }
     }
 

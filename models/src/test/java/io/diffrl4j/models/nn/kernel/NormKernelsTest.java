@@ -21,6 +21,15 @@ class NormKernelsTest {
 
     private static final double EPS = 1e-6;
 
+    /** {@code 1 / sqrt(mean(x^2) + EPS)} of row {@code r} of the row-major {@code rows x d} values {@code xd}. */
+    private static double inverseRms(float[] xd, int r, int d) {
+        double ms = 0;
+        for (int j = 0; j < d; j++) {
+            ms += (double) xd[r * d + j] * xd[r * d + j];
+        }
+        return 1.0 / Math.sqrt(ms / d + EPS);
+    }
+
     @Test
     void rmsNormMatchesComposedAndTheFormula() {
         int rows = 10;
@@ -40,11 +49,7 @@ class NormKernelsTest {
             double[] expected = new double[rows * d];
             double[] expectedNoWeight = new double[rows * d];
             for (int r = 0; r < rows; r++) {
-                double ms = 0;
-                for (int j = 0; j < d; j++) {
-                    ms += (double) xd[r * d + j] * xd[r * d + j];
-                }
-                double inv = 1.0 / Math.sqrt(ms / d + EPS);
+                double inv = inverseRms(xd, r, d);
                 for (int j = 0; j < d; j++) {
                     expectedNoWeight[r * d + j] = xd[r * d + j] * inv;
                     expected[r * d + j] = xd[r * d + j] * inv * wd[j];
@@ -78,11 +83,7 @@ class NormKernelsTest {
             }
             double[] dw = new double[d];
             for (int r = 0; r < rows; r++) {
-                double ms = 0;
-                for (int j = 0; j < d; j++) {
-                    ms += (double) xd[r * d + j] * xd[r * d + j];
-                }
-                double inv = 1.0 / Math.sqrt(ms / d + EPS);
+                double inv = inverseRms(xd, r, d);
                 for (int j = 0; j < d; j++) {
                     dw[j] += cd[r * d + j] * xd[r * d + j] * inv;
                 }
