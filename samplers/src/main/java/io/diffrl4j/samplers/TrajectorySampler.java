@@ -134,8 +134,8 @@ public final class TrajectorySampler implements Sampler {
                     if (record) {
                         result.mean().attach(out);
                         result.logProb().attach(out);
-                        recorded.add(new RecordedStep(i, schedule.sigma(i), schedule.sigma(i + 1), x, next,
-                                result.logProb(), result.mean(), result.stdDev()));
+                        recorded.add(new RecordedStep(i, schedule.sigma(i), schedule.sigma(i + 1), x,
+                                new StepResult(next, result.mean(), result.logProb(), result.stdDev(), result.noiseStd())));
                     }
                 }
                 if (!record && !xReferenced) {

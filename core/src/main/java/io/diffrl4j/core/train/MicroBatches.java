@@ -9,6 +9,7 @@ import io.diffrl4j.core.objective.MicroBatch;
 import io.diffrl4j.core.objective.TrainingProgress;
 import io.diffrl4j.core.reward.RewardBatch;
 import io.diffrl4j.core.sampling.RecordedStep;
+import io.diffrl4j.core.sampling.StepResult;
 import io.diffrl4j.core.sampling.Rollout;
 import io.diffrl4j.core.sampling.Sampler;
 import java.util.ArrayList;
@@ -114,8 +115,8 @@ final class MicroBatches {
         List<RecordedStep> steps = new ArrayList<>();
         for (RecordedStep s : rollout.steps()) {
             steps.add(new RecordedStep(s.index(), s.sigma(), s.sigmaNext(), take(s.x(), index, manager),
-                    take(s.next(), index, manager), take(s.logProb(), index, manager), take(s.mean(), index, manager),
-                    s.stdDev()));
+                    new StepResult(take(s.next(), index, manager), take(s.mean(), index, manager),
+                            take(s.logProb(), index, manager), s.stdDev(), s.result().noiseStd())));
         }
         return new MicroBatch(manager, new MicroBatch.Place(rows, g),
                 new MicroBatch.Drawn(take(rollout.samples(), index, manager), List.copyOf(steps),
@@ -227,7 +228,8 @@ final class MicroBatches {
             RecordedStep st = first.get(k);
             List<NDArray[]> parts = steps.get(k);
             merged.add(new RecordedStep(st.index(), st.sigma(), st.sigmaNext(), cat(parts, 0, manager),
-                    cat(parts, 1, manager), cat(parts, 2, manager), cat(parts, 3, manager), st.stdDev()));
+                    new StepResult(cat(parts, 1, manager), cat(parts, 3, manager), cat(parts, 2, manager), st.stdDev(),
+                            st.result().noiseStd())));
         }
         float[] a = new float[rows.length];
         for (int i = 0; i < rows.length; i++) {

@@ -52,8 +52,8 @@ class ShuffledMicroBatchesTest {
     private static Rollout rollout(NDManager m, int firstRow, int rows, int stepIndex) {
         NDArray samples = m.arange((float) firstRow, (float) (firstRow + rows)).reshape(rows, 1);
         NDArray x = samples.add(1000f);
-        RecordedStep step = new RecordedStep(stepIndex, 0.5, 0.25, x, samples.add(2000f), samples.add(3000f).reshape(rows),
-                samples.add(4000f), 0.1);
+        RecordedStep step = new RecordedStep(stepIndex, 0.5, 0.25, x, new io.diffrl4j.core.sampling.StepResult(
+                samples.add(2000f), samples.add(4000f), samples.add(3000f).reshape(rows), 0.1, 0.05));
         return new Rollout(samples, List.of(step), InferenceSchedule.of(4, 1.0), 3);
     }
 
