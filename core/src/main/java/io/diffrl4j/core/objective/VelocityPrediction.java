@@ -31,18 +31,27 @@ public final class VelocityPrediction implements Prediction {
      * @param xt the noisy input (b, ...)
      * @param sigma its noise levels (b)
      * @param vTheta the policy velocity at {@code xt}, with gradient
-     * @param oldSet the adapter set {@code vOld} was computed with
-     * @param vOld that set's velocity at {@code xt}, without gradient
      */
-    public VelocityPrediction(MicroBatch batch, AdaptedFlowModel model, NDArray xt, NDArray sigma, NDArray vTheta, String oldSet,
-            NDArray vOld) {
+    public VelocityPrediction(MicroBatch batch, AdaptedFlowModel model, NDArray xt, NDArray sigma, NDArray vTheta) {
         this.batch = batch;
         this.model = model;
         this.xt = xt;
         this.sigma = sigma;
         this.vTheta = vTheta;
         this.policySet = model.adapters().active() == null ? null : model.adapters().active().name();
-        cache.put(new Key(oldSet, 1.0), vOld);
+    }
+
+    /**
+     * Hands over a velocity the objective already computed, so that {@link #under} does not compute
+     * it again (DiffusionNFT's and CRD's "old" model at guidance 1).
+     *
+     * @param adapterSet the adapter set {@code v} was computed with (null: the pretrained model)
+     * @param v that set's velocity at {@code xt} without guidance, without gradient
+     * @return this prediction
+     */
+    public VelocityPrediction withKnown(String adapterSet, NDArray v) {
+        cache.put(new Key(adapterSet, 1.0), v);
+        return this;
     }
 
     @Override

@@ -341,7 +341,7 @@ public final class CrdObjective implements PolicyObjective {
         NDArray vOld = model.adapters().with(oldSet, () -> model.velocity(xt, sigma, batch.conditioning())).stopGradient();
         // A half-precision model still matches rewards in float32; the cast keeps the graph (toType would not).
         NDArray rho = TorchKernels.cast(CenteredRewardMatching.implicitReward(vTheta, vOld, u, form), DataType.FLOAT32);
-        return new Forward(rho, u, new VelocityPrediction(batch, model, xt, sigma, vTheta, oldSet, vOld));
+        return new Forward(rho, u, new VelocityPrediction(batch, model, xt, sigma, vTheta).withKnown(oldSet, vOld));
     }
 
     private void checkBatch(MicroBatch batch) {

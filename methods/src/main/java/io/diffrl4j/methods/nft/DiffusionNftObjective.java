@@ -181,7 +181,7 @@ public final class DiffusionNftObjective implements PolicyObjective {
         metrics.add("policy_loss", loss);
         metrics.add("loss_pos", lossPos.mean());
         metrics.add("loss_neg", lossNeg.mean());
-        return new Pass(loss, new VelocityPrediction(batch, model, xt, sigma, vTheta, oldSet, vOld));
+        return new Pass(loss, new VelocityPrediction(batch, model, xt, sigma, vTheta).withKnown(oldSet, vOld));
     }
 
     /**
