@@ -96,11 +96,6 @@ public final class SdeWindow {
         return new SdeWindow(r[1] - r[0], r[0], r[1], false, sharedPrefix);
     }
 
-    /** @return the schedule of a sliding window, or null */
-    public SlidingSdeWindow sliding() {
-        return sliding;
-    }
-
     public SdeWindow withSharedPrefix() {
         if (sliding != null) {
             return new SdeWindow(0, 0, 0, false, true, sliding);

@@ -87,11 +87,6 @@ public final class SlidingSdeWindow {
         return new SlidingSdeWindow(Strategy.RANDOM, size, new Moves(1, 1, 0, false), seed);
     }
 
-    /** @return the window's length */
-    public int size() {
-        return size;
-    }
-
     /**
      * @param epoch the epoch, from 0
      * @param steps the rollout's steps N, at least 3

@@ -25,6 +25,7 @@ import io.diffrl4j.core.reward.Prompt;
 import io.diffrl4j.core.reward.RewardBatch;
 import io.diffrl4j.core.reward.RewardFunction;
 import io.diffrl4j.core.sampling.Rollout;
+import io.diffrl4j.core.sampling.Sampler;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -171,6 +172,7 @@ public final class Trainer implements AutoCloseable {
         int per = config.promptsPerSamplingBatch();
         int g = config.groupSize();
         List<MicroBatches.Source> chunks = new ArrayList<>();
+        Sampler sampler = method.sampler().atEpoch(epoch);
         metrics.timed("time/sampling", () -> {
             for (int start = 0; start < chosen.size(); start += per) {
                 List<Prompt> part = chosen.subList(start, start + per);
@@ -178,7 +180,7 @@ public final class Trainer implements AutoCloseable {
                 Conditioning cond = textEncoder.encode(texts, epochManager);
                 Conditioning uncond = textEncoder.unconditional(per, epochManager);
                 SeededNoise chunkRng = rng.fork(start);
-                Rollout rollout = model.adapters().with(method.samplingSet(), () -> method.sampler().atEpoch(epoch)
+                Rollout rollout = model.adapters().with(method.samplingSet(), () -> sampler
                         .sample(epochManager, model, cond, uncond, g, sampleShape, chunkRng));
                 scorer.submit(decode(epochManager, rollout.samples()), repeatEach(part, g));
                 chunks.add(new MicroBatches.Source(rollout, cond, uncond, start * g));

@@ -179,9 +179,9 @@ class ReadmeExamplesTest {
         return mixed;
     }
 
-    static void sd35(List<Prompt> prompts, OcrEngine engine) throws Exception {
+    static void sd35(Path modelFolder, List<Prompt> prompts, OcrEngine engine) throws Exception {
         // README
-        StableDiffusion3Folder sd = StableDiffusion3Folder.open(Path.of("/models/stable-diffusion-3.5-medium"));
+        StableDiffusion3Folder sd = StableDiffusion3Folder.open(modelFolder);   // the diffusers folder on disk
         try (NDManager root = NDManager.newBaseManager(Device.gpu());
              Sd3PromptEncoder text = Sd3PromptEncoder.builder(sd).optClipDtype(DataType.FLOAT16)
                      .optCacheDtype(DataType.FLOAT16).build(root)) {

@@ -99,8 +99,8 @@ public final class FlowGrpo {
      *
      * @param method a Flow-GRPO method
      * @param coefficient {@code c}, finite and {@code > 0}
-     * @return the method with its sampler recording the KL and its objective's clip and CFG
-     *     handling kept
+     * @return the method with its sampler recording the KL and every other setting of its objective
+     *     kept (clip, CFG handling, RatioNorm)
      * @throws IllegalArgumentException when the method's objective is not a {@link FlowGrpoObjective},
      *     or its advantages are not group-relative
      */
@@ -116,7 +116,6 @@ public final class FlowGrpo {
         }
         // The KL-in-reward's reference is the pretrained model (the reference code's disable_adapter()).
         return method.withSampler(new ReferenceKlSampler(method.sampler(), null))
-                .withObjective(new FlowGrpoObjective(objective.clipRange(), objective.detachUnconditional(),
-                        coefficient, advantages));
+                .withObjective(objective.withKlReward(coefficient, advantages));
     }
 }

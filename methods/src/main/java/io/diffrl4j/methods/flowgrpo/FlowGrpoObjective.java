@@ -159,6 +159,15 @@ public final class FlowGrpoObjective implements PolicyObjective {
         return new FlowGrpoObjective(clipRange, detachUnconditional, klReward, stepAdvantages, on);
     }
 
+    /**
+     * @param coefficient the KL-in-reward coefficient, finite and {@code >= 0} (0: off)
+     * @param advantages how each step's rewards become advantages; needed when {@code coefficient > 0}
+     * @return this objective with that KL-in-reward, every other setting kept
+     */
+    public FlowGrpoObjective withKlReward(double coefficient, GroupRelativeAdvantage advantages) {
+        return new FlowGrpoObjective(clipRange, detachUnconditional, coefficient, advantages, ratioNorm);
+    }
+
     /** @return whether the ratio is normalised and the steps reweighted (GRPO-Guard) */
     public boolean ratioNorm() {
         return ratioNorm;

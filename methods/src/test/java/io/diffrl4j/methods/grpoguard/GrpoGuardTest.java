@@ -40,6 +40,11 @@ class GrpoGuardTest {
         }
         assertEquals(-a[2], a[3], 1e-12);
         assertEquals(a[1], a[3], 1e-3, "each group normalised by its own std");
+        // Flow-GRPO's former KL-in-reward on top keeps RatioNorm and the clip.
+        FlowGrpoObjective withKl = (FlowGrpoObjective) FlowGrpo.withKlReward(m, 0.1).objective();
+        assertTrue(withKl.ratioNorm());
+        assertEquals(2e-6, withKl.clipRange());
+        assertEquals(0.1, withKl.klReward());
     }
 
     @Test

@@ -77,11 +77,6 @@ public class GateController {
         this.k = initialK;
     }
 
-    /** @return a controller with these settings and a fresh state (no history, {@code k = k0}) */
-    public GateController fresh() {
-        return new GateController(initialK, minK, maxK, increase, decrease, window);
-    }
-
     /** @return the starting gated fraction {@code k0} */
     public double initialK() {
         return initialK;

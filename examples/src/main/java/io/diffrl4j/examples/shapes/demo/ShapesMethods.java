@@ -114,7 +114,7 @@ public final class ShapesMethods {
             case "grpo-guard":
                 // GRPO-Guard's objective (RatioNorm, clip 2e-6, 1/|dt| weights) and group std, no KL, on this
                 // Flow-GRPO-Fast base; the demo's learning rate, not the configs' 1e-4.
-                return fast(GrpoGuard.method().withSampler(grpo(0.0).sampler()).without(PolicyEma.STATE_KEY));
+                return fast(GrpoGuard.method().withSampler(grpoSampler().build()).without(PolicyEma.STATE_KEY));
             case "mix-grpo":
                 // MixGRPO's sliding window, scaled to this budget: 2 SDE steps moving by 1 every 5 epochs (the
                 // reference: 4 of 25 every 25 epochs), a group sharing its initial noise; no KL, group std.
