@@ -18,12 +18,19 @@ import io.diffrl4j.core.flow.InferenceSchedule;
  * </pre>
  *
  * The stochastic process has the same marginals as the ODE; {@code a = 0} is the Euler step.
+ *
+ * <p>{@link #constantNoise} is DanceGRPO's form of the same step ({@code flux_step} with
+ * {@code sde_solver=True} in XueZeyue/DanceGRPO's {@code train_grpo_flux.py}): {@code std_dev_t = eta}
+ * at every step. Its mean, written there as {@code x + dt v - (eta^2 / 2) score dt} with the score
+ * {@code -(x - (1 - s) x0_hat) / s^2} and {@code x0_hat = x - s v}, is the mean above with
+ * {@code std_dev_t = eta}.
  */
 public final class FlowGrpoSdeStep implements SamplerStep {
     private static final double LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
 
     private final double noiseLevel;
     private final LogProbReduction reduction;
+    private final boolean constant;
 
     /** Flow-GRPO's SD3.5-Medium default: {@code a = 0.7}, element-mean log-probability. */
     public FlowGrpoSdeStep() {
@@ -35,11 +42,32 @@ public final class FlowGrpoSdeStep implements SamplerStep {
      * @param reduction how the element-wise log-density is reduced per sample
      */
     public FlowGrpoSdeStep(double noiseLevel, LogProbReduction reduction) {
+        this(noiseLevel, reduction, false);
+    }
+
+    private FlowGrpoSdeStep(double noiseLevel, LogProbReduction reduction, boolean constant) {
         if (!(noiseLevel >= 0) || Double.isInfinite(noiseLevel)) {
             throw new IllegalArgumentException("noiseLevel must be finite and >= 0, got " + noiseLevel);
         }
         this.noiseLevel = noiseLevel;
         this.reduction = reduction;
+        this.constant = constant;
+    }
+
+    /**
+     * DanceGRPO's SDE step: {@code std_dev_t = eta} on every step (its scripts: {@code --eta 0.3}),
+     * element-mean log-probabilities as in its {@code flux_step}.
+     *
+     * @param eta the constant {@code std_dev_t}, finite and {@code >= 0}
+     * @return the step
+     */
+    public static FlowGrpoSdeStep constantNoise(double eta) {
+        return new FlowGrpoSdeStep(eta, LogProbReduction.MEAN, true);
+    }
+
+    /** @return whether {@code std_dev_t} is the noise level itself at every step (DanceGRPO's form) */
+    public boolean isConstantNoise() {
+        return constant;
     }
 
     /** @return how a sample's per-element log-probabilities are reduced */
@@ -52,8 +80,14 @@ public final class FlowGrpoSdeStep implements SamplerStep {
         return noiseLevel;
     }
 
-    /** @return {@code std_dev_t} of step i (the guard at {@code s = 1} uses {@code sigma(1)}) */
+    /**
+     * @return {@code std_dev_t} of step i: the noise level for {@link #constantNoise}, else Flow-GRPO's
+     *     {@code a sqrt(s / (1 - s))} (the guard at {@code s = 1} uses {@code sigma(1)})
+     */
     public double stdDev(InferenceSchedule schedule, int i) {
+        if (constant) {
+            return noiseLevel;
+        }
         double s = schedule.sigma(i);
         double denominator = 1 - (s == 1.0 ? schedule.sigma(1) : s);
         return noiseLevel * Math.sqrt(s / denominator);
@@ -74,6 +108,11 @@ public final class FlowGrpoSdeStep implements SamplerStep {
         double noiseStd = std * Math.sqrt(-schedule.dt(i));
         NDArray mean = mean(x, v, schedule, i, std);
         return new StepResult(next, mean, logProb(next, mean, noiseStd), std, noiseStd);
+    }
+
+    @Override
+    public String toString() {
+        return (constant ? "FlowGrpoSdeStep[constant std_dev_t=" : "FlowGrpoSdeStep[a=") + noiseLevel + ", " + reduction + "]";
     }
 
     @Override

@@ -8,7 +8,8 @@ import io.diffrl4j.core.flow.SeededNoise;
  *
  * <ul>
  *   <li>{@link #none()}: an ODE rollout (DiffusionNFT, CRD);
- *   <li>{@link #all()}: every step stochastic (Flow-GRPO);
+ *   <li>{@link #all()}: every step stochastic (Flow-GRPO); with {@link #withSharedPrefix()} a
+ *       group shares its initial noise (DanceGRPO);
  *   <li>{@link #random(int, int, int)}: Flow-GRPO-Fast, {@code k} consecutive steps starting at a
  *       random index in {@code [lo, hi - k]}. Every image has its own initial noise, as the
  *       reference's base config ({@code sample.same_latent = False}); {@link #withSharedPrefix()}
@@ -67,10 +68,6 @@ public final class SdeWindow {
     }
 
     /**
-     * @return this window with the images of a group sharing their initial noise and deterministic
-     *     prefix (the reference's {@code same_latent = True}); only a {@link #random} window has a prefix
-     */
-    /**
      * @param schedule where the window lies in each epoch
      * @return MixGRPO's window: each epoch's sampler fixes it ({@link #atEpoch}); sampled directly,
      *     it lies where it does in epoch 0
@@ -96,14 +93,22 @@ public final class SdeWindow {
         return new SdeWindow(r[1] - r[0], r[0], r[1], false, sharedPrefix);
     }
 
+    /**
+     * @return this window with the images of a group sharing their initial noise and deterministic
+     *     prefix (the reference's {@code same_latent = True}); on {@link #all()} the prefix is empty
+     *     and the group shares its initial noise alone (DanceGRPO's and MixGRPO's
+     *     {@code --init_same_noise})
+     * @throws IllegalStateException on {@link #none()}, whose images all share one deterministic path
+     */
     public SdeWindow withSharedPrefix() {
         if (sliding != null) {
             return new SdeWindow(0, 0, 0, false, true, sliding);
         }
-        if (length == 0) {
-            throw new IllegalStateException("only a random (Flow-GRPO-Fast) window has a deterministic prefix to share");
+        if (isNone()) {
+            throw new IllegalStateException("an ODE rollout has no stochastic step: a group sharing its initial noise "
+                    + "would draw one image G times");
         }
-        return new SdeWindow(length, lo, hi, false, true);
+        return new SdeWindow(length, lo, hi, everything, true);
     }
 
     /** @return whether no step is stochastic (an ODE sampler) */
@@ -113,7 +118,7 @@ public final class SdeWindow {
 
     /** @return true when the images of a group share their initial noise and deterministic prefix */
     public boolean sharesPrefix() {
-        return (length > 0 || sliding != null) && sharedPrefix;
+        return sharedPrefix;
     }
 
     /**
@@ -141,7 +146,7 @@ public final class SdeWindow {
     @Override
     public String toString() {
         return sliding != null ? "SdeWindow[" + sliding + (sharedPrefix ? ", shared prefix" : "") + "]"
-                : everything ? "SdeWindow[all]" : length == 0 ? "SdeWindow[none]"
+                : everything ? "SdeWindow[all" + (sharedPrefix ? ", shared initial noise" : "") + "]" : length == 0 ? "SdeWindow[none]"
                 : "SdeWindow[length=" + length + ", lo=" + lo + ", hi=" + hi + (sharedPrefix ? ", shared prefix" : "") + "]";
     }
 }

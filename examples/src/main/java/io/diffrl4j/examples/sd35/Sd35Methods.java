@@ -3,6 +3,7 @@ package io.diffrl4j.examples.sd35;
 import io.diffrl4j.core.method.Method;
 import io.diffrl4j.core.reward.ImageEmbedder;
 import io.diffrl4j.methods.crd.Crd;
+import io.diffrl4j.methods.dancegrpo.DanceGrpo;
 import io.diffrl4j.methods.flowgrpo.FlowGrpo;
 import io.diffrl4j.regularizers.gardo.AdaptiveReference;
 import io.diffrl4j.regularizers.gardo.DiversityAwareAdvantage;
@@ -49,6 +50,9 @@ public final class Sd35Methods {
             // MixGRPO's script (FLUX) has no KL either; its learning rate is 1e-5.
             case "mix-grpo" -> klBeta == null || klBeta == 0 ? MixGrpo.method()
                     : MixGrpo.method().withRegularizer(FlowGrpo.kl(klBeta));
+            // DanceGRPO's script (FLUX) has no KL; its learning rate is 1e-5, its group 12 images.
+            case "dance-grpo" -> klBeta == null || klBeta == 0 ? DanceGrpo.method()
+                    : DanceGrpo.method().withRegularizer(FlowGrpo.kl(klBeta));
             default -> throw new IllegalArgumentException("unknown method '" + name + "'; choose one of " + Sd35Options.METHODS);
         };
     }

@@ -62,6 +62,16 @@ import org.slf4j.LoggerFactory;
  * reference does not detach it). It needs Flow-GRPO's SDE step with per-sample mean
  * log-probabilities (the reference's), and refuses any other step rule.
  *
+ * <p><b>A random share of the steps per image</b> ({@link #withStepFraction}, DanceGRPO's
+ * {@code timestep_fraction}): each image trains on {@code m = floor(K f)} of the {@code K} recorded
+ * steps, the first {@code m} of its own random permutation of them (drawn from the image's epoch
+ * stream, {@link MicroBatch#rowRng}, so it does not depend on how the epoch is cut into
+ * micro-batches), and the loss is the mean over the trained (image, step) pairs, as DanceGRPO's
+ * {@code loss / (gradient_accumulation_steps * train_timesteps)}. Pass {@code j} still evaluates
+ * every row of the micro-batch and masks the rows that do not train step {@code j}, so that a
+ * regularizer sees the whole batch; a row-gathering pass would save the {@code 1 - f} share of
+ * training forwards.
+ *
  * <p>The pass's {@link Prediction} is the transition mean (b, ...): {@link Prediction#under} gives
  * the same mean with another adapter set at a given guidance scale (no gradient, cached per pass),
  * and {@link Prediction#klScale} is {@code 1 / (2 std_dev_t^2)} (CODE) or
@@ -92,6 +102,10 @@ public final class FlowGrpoObjective implements PolicyObjective {
     private final double klReward;
     private final GroupRelativeAdvantage stepAdvantages;
     private final boolean ratioNorm;
+    private final double stepFraction;
+
+    // The label of the draw that picks an image's trained steps from its epoch stream.
+    private static final long STEP_STREAM = 0x73746570L;
 
     /** Flow-GRPO's defaults: clip range {@value #DEFAULT_CLIP_RANGE}, gradient through both CFG halves. */
     public FlowGrpoObjective() {
@@ -129,12 +143,16 @@ public final class FlowGrpoObjective implements PolicyObjective {
      */
     public FlowGrpoObjective(double clipRange, boolean detachUnconditional, double klReward,
             GroupRelativeAdvantage stepAdvantages) {
-        this(clipRange, detachUnconditional, klReward, stepAdvantages, false);
+        this(clipRange, detachUnconditional, klReward, stepAdvantages, false, 1.0);
     }
 
     private FlowGrpoObjective(double clipRange, boolean detachUnconditional, double klReward,
-            GroupRelativeAdvantage stepAdvantages, boolean ratioNorm) {
+            GroupRelativeAdvantage stepAdvantages, boolean ratioNorm, double stepFraction) {
         this.ratioNorm = ratioNorm;
+        if (!(stepFraction > 0 && stepFraction <= 1)) {
+            throw new IllegalArgumentException("the share of steps trained per image must be in (0, 1], got " + stepFraction);
+        }
+        this.stepFraction = stepFraction;
         if (!(klReward >= 0) || Double.isInfinite(klReward)) {
             throw new IllegalArgumentException("klReward must be finite and >= 0, got " + klReward);
         }
@@ -156,7 +174,22 @@ public final class FlowGrpoObjective implements PolicyObjective {
      * @return this objective with RatioNorm on or off, every other setting kept
      */
     public FlowGrpoObjective withRatioNorm(boolean on) {
-        return new FlowGrpoObjective(clipRange, detachUnconditional, klReward, stepAdvantages, on);
+        return new FlowGrpoObjective(clipRange, detachUnconditional, klReward, stepAdvantages, on, stepFraction);
+    }
+
+    /**
+     * @param fraction {@code f} in (0, 1]: each image trains on {@code floor(K f)} of the {@code K}
+     *     recorded steps, its own random choice (DanceGRPO's {@code timestep_fraction}); 1 trains every
+     *     recorded step of every image (Flow-GRPO)
+     * @return this objective with that share, every other setting kept
+     */
+    public FlowGrpoObjective withStepFraction(double fraction) {
+        return new FlowGrpoObjective(clipRange, detachUnconditional, klReward, stepAdvantages, ratioNorm, fraction);
+    }
+
+    /** @return the share of an image's recorded steps it trains on (1: all) */
+    public double stepFraction() {
+        return stepFraction;
     }
 
     /**
@@ -165,7 +198,7 @@ public final class FlowGrpoObjective implements PolicyObjective {
      * @return this objective with that KL-in-reward, every other setting kept
      */
     public FlowGrpoObjective withKlReward(double coefficient, GroupRelativeAdvantage advantages) {
-        return new FlowGrpoObjective(clipRange, detachUnconditional, coefficient, advantages, ratioNorm);
+        return new FlowGrpoObjective(clipRange, detachUnconditional, coefficient, advantages, ratioNorm, stepFraction);
     }
 
     /** @return whether the ratio is normalised and the steps reweighted (GRPO-Guard) */
@@ -246,19 +279,75 @@ public final class FlowGrpoObjective implements PolicyObjective {
         NDArray clipped = negA.mul(ratio.clip(1 - clipRange, 1 + clipRange));
         // Pessimistic bound of PPO; at ratio == 1 both branches are equal and torch's maximum splits
         // the gradient evenly, so the gradient is exactly the plain policy gradient there.
-        NDArray loss = NDArrays.maximum(unclipped, clipped).mean();
+        NDArray terms = NDArrays.maximum(unclipped, clipped);
+        NDArray clippedRows = ratio.sub(1).abs().gt(clipRange).toType(DataType.FLOAT32, false);
+        NDArray halfSquaredLogRatio = ScalarMath.mul(logRatio.square(), 0.5);
+        NDArray loss;
+        if (stepFraction < 1) {
+            float[] trained = trainedRows(batch, pass);
+            int count = 0;
+            for (float t : trained) {
+                count += (int) t;
+            }
+            NDArray mask;
+            // create(float[]) wraps a Java buffer that the graph may outlive: copy into libtorch memory.
+            try (NDArray wrapped = m.create(trained)) {
+                mask = wrapped.duplicate();
+            }
+            // Sum over the rows training this step, scaled so that the trainer's mean over the K passes
+            // is the mean over every trained (image, step) pair: K / (b m).
+            int k = steps.size();
+            loss = ScalarMath.mul(terms.mul(mask).sum(), (double) k / ((double) b * trainedPerRow(k)));
+            if (count > 0) {
+                metrics.add("clip_fraction", ScalarMath.div(clippedRows.mul(mask).sum(), count));
+                metrics.add("ratio_mean", ScalarMath.div(ratio.mul(mask).sum(), count));
+                metrics.add("approx_kl", ScalarMath.div(halfSquaredLogRatio.mul(mask).sum(), count));
+            }
+        } else {
+            loss = terms.mean();
+            metrics.add("clip_fraction", clippedRows.mean());
+            metrics.add("ratio_mean", ratio.mean());
+            metrics.add("approx_kl", halfSquaredLogRatio.mean());
+        }
         if (ratioNorm) {
             loss = ScalarMath.div(loss, step.sigma() - step.sigmaNext());
         }
-
         metrics.add("policy_loss", loss);
-        metrics.add("clip_fraction", ratio.sub(1).abs().gt(clipRange).toType(DataType.FLOAT32, false).mean());
-        metrics.add("ratio_mean", ratio.mean());
-        metrics.add("approx_kl", ScalarMath.mul(logRatio.square(), 0.5).mean());
         if (LOG.isTraceEnabled()) {
             LOG.trace("flow-grpo pass {} (step {}, sigma {}): b={}, w={}", pass, step.index(), step.sigma(), b, w);
         }
         return new Pass(loss, new MeanPrediction(batch, model, step, x, next, sigma, w, result));
+    }
+
+    /** @return {@code floor(K f)}, the steps each image trains on, at least 1 */
+    private int trainedPerRow(int k) {
+        int per = (int) Math.floor(k * stepFraction);
+        if (per < 1) {
+            throw new IllegalArgumentException("a step fraction of " + stepFraction + " trains none of the " + k
+                    + " recorded steps; record more steps or raise the fraction");
+        }
+        return per;
+    }
+
+    /**
+     * @return per row of the micro-batch, 1 when it trains recorded step {@code pass}: the pass is
+     *     among the first {@code floor(K f)} of the row's permutation of the K steps, drawn from
+     *     {@code rowRng(row).fork(STEP_STREAM)} (DanceGRPO's per-sample {@code torch.randperm})
+     */
+    float[] trainedRows(MicroBatch batch, int pass) {
+        int k = batch.steps().size();
+        int per = trainedPerRow(k);
+        float[] out = new float[batch.size()];
+        for (int i = 0; i < out.length; i++) {
+            int[] order = batch.rowRng(i).fork(STEP_STREAM).permutation(k);
+            for (int t = 0; t < per; t++) {
+                if (order[t] == pass) {
+                    out[i] = 1;
+                    break;
+                }
+            }
+        }
+        return out;
     }
 
     /**

@@ -20,7 +20,7 @@ import io.diffrl4j.samplers.TrajectorySampler;
  * keep Flow-GRPO's SD3.5-Medium guidance 4.5): 25 steps, shift 3, {@code a = eta = 0.7}, window 4
  * moving by 1 step every 25 epochs (one epoch = one rollout of the reference's
  * {@code iters_per_group}, {@code --prog_overlap --prog_overlap_step 1 --roll_back}), clip range
- * 1e-4, advantages per group divided by the group's std and clipped at 5, no KL
+ * 1e-4, advantages per group divided by the group's unbiased std plus 1e-8 and clipped at 5, no KL
  * ({@code kl_coeff 0}). Its learning rate is 1e-5 (the trainer's setting). Not ported: the Flash
  * variant, which runs the steps after the window with a compressed DPM-Solver++ schedule, and the
  * reference's multi-reward advantage mix, which is {@code WeightedRewardSum.advantages()} here.
@@ -52,11 +52,11 @@ public final class MixGrpo {
 
     /**
      * @return "mix-grpo": {@link FlowGrpo#method} on {@link #sampler()} without a KL, advantages
-     *     divided by each group's std plus {@value #STD_EPS}
+     *     divided by each group's unbiased std (torch's {@code std()}) plus {@value #STD_EPS}
      */
     public static Method method() {
         return FlowGrpo.method(sampler().build(), 0)
-                .withAdvantages(new GroupRelativeAdvantage(false, FlowGrpo.ADVANTAGE_CLIP, StdGuard.ADD, STD_EPS))
+                .withAdvantages(new GroupRelativeAdvantage(false, FlowGrpo.ADVANTAGE_CLIP, StdGuard.ADD, STD_EPS).withUnbiasedStd())
                 .withName("mix-grpo");
     }
 }

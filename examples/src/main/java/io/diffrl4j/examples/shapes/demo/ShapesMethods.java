@@ -11,6 +11,7 @@ import io.diffrl4j.methods.crd.Crd;
 import io.diffrl4j.methods.crd.CrdObjective;
 import io.diffrl4j.methods.crd.ImplicitRewardForm;
 import io.diffrl4j.methods.crd.MatchingLoss;
+import io.diffrl4j.methods.dancegrpo.DanceGrpo;
 import io.diffrl4j.methods.flowgrpo.FlowGrpo;
 import io.diffrl4j.regularizers.gardo.AdaptiveReference;
 import io.diffrl4j.regularizers.gardo.DiversityAwareAdvantage;
@@ -35,7 +36,7 @@ import java.util.List;
 public final class ShapesMethods {
     /** The methods: what the commands list and compare by default. */
     public static final List<String> NAMES = List.of("gardo", "flow-grpo", "flow-grpo-kl", "diffusion-nft", "crd",
-            "grpo-guard", "mix-grpo");
+            "grpo-guard", "mix-grpo", "dance-grpo");
 
     /**
      * Variants for ablations, accepted wherever a method is named but not run by default:
@@ -81,6 +82,10 @@ public final class ShapesMethods {
                 return "10 sampling steps, shift 1, CFG 3; MixGRPO's sliding window scaled to 20 epochs: 2 SDE (and trained) "
                         + "steps moving by 1 every 5 epochs (the reference: 4 of 25 every 25), a group sharing its initial "
                         + "noise; no evaluation EMA (40 optimizer steps)";
+            case "dance-grpo":
+                return "10 sampling steps, shift 1, CFG 3 (the reference: 16 at shift 3, FLUX without CFG); DanceGRPO's "
+                        + "constant-noise SDE (eta 0.3) on every step, 9 recorded and 5 trained per image (timestep_fraction 0.6), "
+                        + "a group sharing its initial noise; no evaluation EMA (40 optimizer steps)";
             default:
                 return DEVIATIONS;
         }
@@ -121,6 +126,10 @@ public final class ShapesMethods {
                 return MixGrpo.method().withSampler(grpoSampler()
                         .optWindow(SdeWindow.sliding(SlidingSdeWindow.progressive(2, 5, 1, true)).withSharedPrefix()).build())
                         .without(PolicyEma.STATE_KEY);
+            case "dance-grpo":
+                // DanceGRPO's step, noise sharing, step share and advantages on the demo's 10 steps at shift 1, CFG 3.
+                return DanceGrpo.method().withSampler(DanceGrpo.sampler().optSteps(STEPS).optShift(1.0)
+                        .optGuidanceScale(ShapesEvaluation.GUIDANCE).build());
             case "diffusion-nft":
                 return DiffusionNft.method()
                         .withSampler(DiffusionNft.sampler().optSteps(STEPS).optShift(1.0).build())
