@@ -37,8 +37,7 @@ class BaselinesLearnTest {
     @Test
     void flowGrpoRaisesTheRewardAndMovesAwayFromTheReference() throws Exception {
         Method grpo = FlowGrpo.method(FlowGrpo.sampler().optGuidanceScale(1.0).optShift(1.0).optSteps(10).build(), FlowGrpo.BETA);
-        TrainerConfig config = TrainerConfig.builder().optPromptsPerEpoch(16).optGroupSize(8).optPromptsPerSamplingBatch(4)
-                .optGroupsPerMicroBatch(4).optOptimizerStepsPerEpoch(1).optLearningRate(2e-2).optSeed(3).build();
+        TrainerConfig config = ToyProblem.learningConfig();
         double[][] result = run(grpo, config);
         assertEquals(EPOCHS + 1, result[0].length);
         assertLearns("Flow-GRPO", result, 0.2); // measured: -1.871 -> -1.428

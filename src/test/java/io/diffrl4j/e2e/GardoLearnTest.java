@@ -60,8 +60,7 @@ class GardoLearnTest {
     }
 
     static TrainerConfig grpoTrainer() {
-        return TrainerConfig.builder().optPromptsPerEpoch(16).optGroupSize(8).optPromptsPerSamplingBatch(4)
-                .optGroupsPerMicroBatch(4).optOptimizerStepsPerEpoch(1).optLearningRate(2e-2).optSeed(3).build();
+        return ToyProblem.learningConfig();
     }
 
     static Trainer.Builder trainer(ToyFlowModel model, Method method, TrainerConfig config) {

@@ -21,8 +21,7 @@ class GrpoGuardLearnTest {
     @Test
     void grpoGuardRaisesTheReward() throws Exception {
         Method guard = GrpoGuard.method().withSampler(FlowGrpo.sampler().optGuidanceScale(1.0).optShift(1.0).optSteps(10).build());
-        TrainerConfig config = TrainerConfig.builder().optPromptsPerEpoch(16).optGroupSize(8).optPromptsPerSamplingBatch(4)
-                .optGroupsPerMicroBatch(4).optOptimizerStepsPerEpoch(1).optLearningRate(2e-2).optSeed(3).build();
+        TrainerConfig config = ToyProblem.learningConfig();
         ToyProblem.Curve curve = ToyProblem.learn(guard, config, EPOCHS);
         System.out.println("GRPO-Guard toy curve: " + java.util.Arrays.toString(curve.rewards()));
         ToyProblem.assertRises("GRPO-Guard", curve.rewards(), 0.2); // measured: -1.871 -> -1.381 (Flow-GRPO: -1.428)

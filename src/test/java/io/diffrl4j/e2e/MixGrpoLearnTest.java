@@ -66,8 +66,7 @@ class MixGrpoLearnTest {
                 .optWindow(SdeWindow.sliding(SlidingSdeWindow.progressive(3, 1, 1, true)).withSharedPrefix()).build();
         List<Integer> asked = new ArrayList<>();
         Method mix = MixGrpo.method().withSampler(new Recording(sliding, asked));
-        TrainerConfig config = TrainerConfig.builder().optPromptsPerEpoch(16).optGroupSize(8).optPromptsPerSamplingBatch(4)
-                .optGroupsPerMicroBatch(4).optOptimizerStepsPerEpoch(1).optLearningRate(2e-2).optSeed(3).build();
+        TrainerConfig config = ToyProblem.learningConfig();
         ToyProblem.Curve curve = ToyProblem.learn(mix, config, EPOCHS);
         System.out.println("MixGRPO toy curve: " + java.util.Arrays.toString(curve.rewards()));
         ToyProblem.assertRises("MixGRPO", curve.rewards(), 0.1); // measured: -1.871 -> -1.432

@@ -36,20 +36,54 @@ public final class StratifiedRolloutNoiseLevels implements TrainingNoiseLevels {
      * @param range {@code timestep_range}, in (0, 1]
      */
     public StratifiedRolloutNoiseLevels(int passes, int steps, double shift, double range) {
+        this(passes, InferenceSchedule.of(steps, shift), validSpan(steps, shift, range));
+    }
+
+    private StratifiedRolloutNoiseLevels(int passes, InferenceSchedule schedule, int[] span) {
         if (passes < 1) {
             throw new IllegalArgumentException("passes must be >= 1, got " + passes);
         }
+        int steps = schedule.steps();
+        if (span[0] < 0 || span[1] > steps - 1 || span[0] > span[1]) {
+            throw new IllegalArgumentException("the index span " + span[0] + ".." + span[1] + " is not within the "
+                    + steps + " levels of the rollout");
+        }
+        levels = new double[steps];
+        for (int i = 0; i < steps; i++) {
+            levels[i] = schedule.sigma(i);
+        }
+        this.passes = passes;
+        this.lo = span[0];
+        this.hi = span[1];
+    }
+
+    /**
+     * AWM's strata ({@code time_type = "discrete_wo_init"} with {@code lo = 1}, {@code "discrete"}
+     * with {@code lo = 0}; {@code hi = int(N * timestep_fraction)}): the rule above over the level
+     * indices {@code lo..hi} given directly.
+     *
+     * @param passes P, at least 1
+     * @param steps the rollout's step count N
+     * @param shift the rollout's SD3 time shift
+     * @param lo the first index of the span
+     * @param hi the last index of the span (the top of the last stratum, drawn only when a stratum is empty)
+     * @return the levels
+     */
+    public static StratifiedRolloutNoiseLevels overIndices(int passes, int steps, double shift, int lo, int hi) {
+        return new StratifiedRolloutNoiseLevels(passes, InferenceSchedule.of(steps, shift), new int[] {lo, hi});
+    }
+
+    /** @return the first and last index whose timestep lies in the top {@code range} of the axis */
+    private static int[] validSpan(int steps, double shift, double range) {
         if (!(range > 0 && range <= 1)) {
             throw new IllegalArgumentException("range must be in (0, 1], got " + range);
         }
         InferenceSchedule schedule = InferenceSchedule.of(steps, shift);
-        levels = new double[steps];
         double tMin = InferenceSchedule.TRAIN_TIMESTEPS * (1 - range);
         double tMax = InferenceSchedule.TRAIN_TIMESTEPS;
         int first = -1;
         int last = -1;
         for (int i = 0; i < steps; i++) {
-            levels[i] = schedule.sigma(i);
             double t = schedule.timestep(i);
             if (t >= tMin - 1e-3 && t <= tMax + 1e-3) {
                 first = first < 0 ? i : first;
@@ -60,9 +94,7 @@ public final class StratifiedRolloutNoiseLevels implements TrainingNoiseLevels {
             throw new IllegalArgumentException("no level of the " + steps + "-step rollout lies in the top " + range
                     + " of the timesteps");
         }
-        this.passes = passes;
-        this.lo = first;
-        this.hi = last;
+        return new int[] {first, last};
     }
 
     /** CRD's port defaults: 20 passes over the 10-step shift-3 rollout, range 0.99. */

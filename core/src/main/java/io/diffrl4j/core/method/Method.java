@@ -226,8 +226,9 @@ public final class Method {
     }
 
     /**
-     * Sets the KL coefficient of every KL regularizer this method has, keeping each one's form,
-     * reference and kind of strength ({@link ReferenceKl#withBeta}).
+     * Sets the KL coefficient of the method's KL to its reference (every {@link ReferenceKl} named
+     * {@code "kl"}, gated or not), keeping its form, reference and kind of strength
+     * ({@link ReferenceKl#withBeta}); a KL under another name (AWM's {@code "kl_ema"}) keeps its own.
      *
      * @param beta the coefficient, finite and {@code > 0} (remove the KL with
      *     {@code without("regularizer:kl")})
@@ -239,12 +240,13 @@ public final class Method {
             throw new IllegalArgumentException("KL beta must be finite and > 0, got " + beta
                     + " (remove the KL with without(\"regularizer:kl\") instead)");
         }
-        if (regularizers.stream().noneMatch(r -> r instanceof ReferenceKl)) {
+        // Only the KL to the method's reference ("kl"); a second KL under its own name keeps its beta.
+        if (regularizers.stream().noneMatch(r -> r instanceof ReferenceKl && r.name().equals("kl"))) {
             throw new IllegalArgumentException("method " + name + " has no KL regularizer whose beta could be set; add one "
                     + "with withRegularizer");
         }
         return withRegularizers(regularizers.stream()
-                .map(r -> r instanceof ReferenceKl kl ? (Regularizer) kl.withBeta(beta) : r).toList());
+                .map(r -> r instanceof ReferenceKl kl && kl.name().equals("kl") ? (Regularizer) kl.withBeta(beta) : r).toList());
     }
 
     private static <T> List<T> replaceByKey(List<T> items, T item, String key, java.util.function.Function<T, String> keyOf) {

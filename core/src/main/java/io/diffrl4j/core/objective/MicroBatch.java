@@ -239,6 +239,26 @@ public record MicroBatch(NDManager manager, Place place, Drawn drawn, Scored sco
     }
 
     /**
+     * @param levels per-row noise levels, {@code b x P} (from {@link #rowLevels})
+     * @param pass the column, in [0, P)
+     * @return column {@code pass} as float32 (b), in libtorch memory owned by the manager that
+     *     currently owns {@link #samples()} (so that a pass's scope frees it with the pass)
+     */
+    public NDArray levelColumn(double[][] levels, int pass) {
+        if (levels.length != size()) {
+            throw new IllegalArgumentException(levels.length + " rows of levels for a micro-batch of " + size());
+        }
+        float[] s = new float[levels.length];
+        for (int i = 0; i < s.length; i++) {
+            s[i] = (float) levels[i][pass];
+        }
+        // create(float[]) wraps a Java buffer that autograd may outlive: copy into libtorch memory.
+        try (NDArray wrapped = samples().getManager().create(s)) {
+            return wrapped.duplicate();
+        }
+    }
+
+    /**
      * Noise levels drawn per row: row {@code i} is {@code levels.draw(1, rowRng(i).fork(stream))}, or,
      * when {@link TrainingNoiseLevels#sharedWithinGroup()}, {@code levels.draw(1,
      * epochRng().fork(stream).fork(group))} with {@code group = rows()[i] / groupSize()}, so that every

@@ -8,12 +8,15 @@ import io.diffrl4j.core.flow.FlowMatching;
  * a reference parameter set (null: the pretrained model) evaluated with a given guidance scale,
  * weighted by a {@link KlStrength} and averaged over the batch. Flow-GRPO: the reference is the
  * pretrained model at the sampling guidance, beta 0.04; DiffusionNFT: velocity MSE, beta 1e-4.
+ * A method may hold a second KL under its own name ({@link #named}; AWM's KL to an EMA of the
+ * policy is {@code "kl_ema"}): the name is its metric and its checkpoint key.
  */
 public class ReferenceKl implements Regularizer {
     private final String reference;
     private final Double guidance;
     private final KlForm form;
     private final KlStrength strength;
+    private final String name;
 
     /**
      * @param reference the reference adapter set, or null for the pretrained model
@@ -22,6 +25,15 @@ public class ReferenceKl implements Regularizer {
      * @param strength the coefficient
      */
     public ReferenceKl(String reference, Double guidance, KlForm form, KlStrength strength) {
+        this(reference, guidance, form, strength, "kl");
+    }
+
+    private ReferenceKl(String reference, Double guidance, KlForm form, KlStrength strength, String name) {
+        if (name == null || !name.matches("[a-z][a-z0-9_]*")) {
+            throw new IllegalArgumentException("a KL's name is its metric and checkpoint key: lower case, digits and '_', "
+                    + "got '" + name + "'");
+        }
+        this.name = name;
         if (form == null || strength == null) {
             throw new IllegalArgumentException("a KL needs a variance form and a strength");
         }
@@ -36,7 +48,20 @@ public class ReferenceKl implements Regularizer {
 
     @Override
     public String name() {
-        return "kl";
+        return name;
+    }
+
+    /**
+     * @param newName the KL's name (its metric, and its checkpoint key {@code "regularizer:" + name});
+     *     {@code "kl"} is the method's KL to its reference, which {@code Method.withKlBeta} adjusts
+     * @return this KL under that name
+     * @throws UnsupportedOperationException for a subclass (its own settings would be lost)
+     */
+    public ReferenceKl named(String newName) {
+        if (getClass() != ReferenceKl.class) {
+            throw new UnsupportedOperationException(getClass().getName() + " keeps the name 'kl'");
+        }
+        return new ReferenceKl(reference, guidance, form, strength, newName);
     }
 
     /** @return the KL coefficient (the papers' {@code beta}) */
@@ -74,7 +99,7 @@ public class ReferenceKl implements Regularizer {
             throw new UnsupportedOperationException(getClass().getName() + " extends ReferenceKl without overriding "
                     + "with(reference, strength): it cannot be copied with another reference or beta");
         }
-        return new ReferenceKl(newReference, guidance, form, newStrength);
+        return new ReferenceKl(newReference, guidance, form, newStrength, name);
     }
 
     /**

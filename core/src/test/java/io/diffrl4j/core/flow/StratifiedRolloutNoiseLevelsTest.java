@@ -43,4 +43,24 @@ class StratifiedRolloutNoiseLevelsTest {
         StratifiedRolloutNoiseLevels all = new StratifiedRolloutNoiseLevels(4, 10, 3.0, 1.0);
         assertArrayEquals(new int[] {1, 3, 5, 8}, all.indices(new double[] {0.99, 0.99, 0.99, 0.99}));
     }
+
+    @Test
+    void awmsStrataSkipTheFirstLevelAndStopAtNinetyPercent() {
+        // AWM's discrete_wo_init on its 14-step rollout: torch.linspace(1, int(14 * 0.9) = 12, 7).long()
+        // = 1, 2, 4, 6, 8, 10, 12 (1, 2.83, 4.67, 6.5, 8.33, 10.17, 12 truncated), so the strata are
+        // {1}, {2, 3}, {4, 5}, {6, 7}, {8, 9}, {10, 11}: the first level (sigma 1) and the last two never train.
+        StratifiedRolloutNoiseLevels awm = StratifiedRolloutNoiseLevels.overIndices(6, 14, 3.0, 1, 12);
+        assertArrayEquals(new int[] {1, 2, 4, 6, 8, 10}, awm.indices(new double[6]));
+        double[] almostOne = new double[6];
+        java.util.Arrays.fill(almostOne, 0.999999);
+        assertArrayEquals(new int[] {1, 3, 5, 7, 9, 11}, awm.indices(almostOne));
+        // discrete (PickScore): from index 0, linspace(0, 12, 7) = 0, 2, ..., 12.
+        assertArrayEquals(new int[] {1, 3, 5, 7, 9, 11},
+                StratifiedRolloutNoiseLevels.overIndices(6, 14, 3.0, 0, 12).indices(almostOne));
+        assertArrayEquals(new int[] {0, 2, 4, 6, 8, 10},
+                StratifiedRolloutNoiseLevels.overIndices(6, 14, 3.0, 0, 12).indices(new double[6]));
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> StratifiedRolloutNoiseLevels.overIndices(6, 10, 1.0, 1, 12));
+        assertTrue(e.getMessage().contains("1..12"), e.getMessage());
+    }
 }

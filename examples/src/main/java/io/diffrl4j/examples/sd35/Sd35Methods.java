@@ -2,6 +2,7 @@ package io.diffrl4j.examples.sd35;
 
 import io.diffrl4j.core.method.Method;
 import io.diffrl4j.core.reward.ImageEmbedder;
+import io.diffrl4j.methods.awm.Awm;
 import io.diffrl4j.methods.crd.Crd;
 import io.diffrl4j.methods.dancegrpo.DanceGrpo;
 import io.diffrl4j.methods.flowgrpo.FlowGrpo;
@@ -50,6 +51,9 @@ public final class Sd35Methods {
             // MixGRPO's script (FLUX) has no KL either; its learning rate is 1e-5.
             case "mix-grpo" -> klBeta == null || klBeta == 0 ? MixGrpo.method()
                     : MixGrpo.method().withRegularizer(FlowGrpo.kl(klBeta));
+            // AWM's config per reward (beta 1e-3 GenEval, 3e-3 OCR, 1e-4 PickScore); --kl-beta sets the KL to the
+            // pretrained model, not the one to the policy's EMA. Its configs train at --lr 3e-4 with 24 images per prompt.
+            case "awm" -> withKlBeta(Awm.forReward(reward), klBeta);
             // DanceGRPO's script (FLUX) has no KL; its learning rate is 1e-5, its group 12 images.
             case "dance-grpo" -> klBeta == null || klBeta == 0 ? DanceGrpo.method()
                     : DanceGrpo.method().withRegularizer(FlowGrpo.kl(klBeta));

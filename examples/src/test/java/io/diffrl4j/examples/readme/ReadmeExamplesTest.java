@@ -46,6 +46,7 @@ import io.diffrl4j.core.weights.WeightSource;
 import io.diffrl4j.core.weights.WeightSources;
 import io.diffrl4j.methods.crd.CenteringScope;
 import io.diffrl4j.regularizers.crd.CfgAnchoredKl;
+import io.diffrl4j.methods.awm.Awm;
 import io.diffrl4j.methods.crd.Crd;
 import io.diffrl4j.methods.crd.CrdObjective;
 import io.diffrl4j.methods.crd.ImplicitRewardForm;
@@ -203,8 +204,10 @@ class ReadmeExamplesTest {
         Method anchoredGuard = GrpoGuard.method().withRegularizer(Crd.kl(Crd.BETA));   // CRD's CFG-anchored, reward-adaptive KL
         Method gatedMix = Gardo.on(MixGrpo.method().withRegularizer(FlowGrpo.kl(0.07)),  // GARDO's gated KL and adaptive
                 GatedKl.builder(), AdaptiveReference.flowGrpo());                        // reference on MixGRPO
+        Method gatedAwm = Gardo.withGate(Awm.method(), GatedKl.builder());  // GARDO's gate on AWM's KL to the
+                                                                            // pretrained model; its KL to the EMA stays
         // END
-        return List.of(anchoredGuard, gatedMix);
+        return List.of(anchoredGuard, gatedMix, gatedAwm);
     }
 
     @Test
@@ -214,6 +217,8 @@ class ReadmeExamplesTest {
         assertEquals("grpo-guard", methods.get(0).name());
         assertInstanceOf(GatedKl.class, methods.get(1).regularizers().get(0));
         assertEquals("gardo-mix-grpo", methods.get(1).name());
+        assertInstanceOf(GatedKl.class, methods.get(2).regularizers().get(0));
+        assertEquals("kl_ema", methods.get(2).regularizers().get(1).name());
     }
 
     @Test

@@ -332,7 +332,7 @@ public final class CrdObjective implements PolicyObjective {
             throw new IndexOutOfBoundsException("pass " + pass + " of " + passes + " noise levels");
         }
         NDArray x0 = batch.samples();
-        NDArray sigma = sigmas(batch, pass, levels);
+        NDArray sigma = batch.levelColumn(levels, pass);
         NDArray eps = noise(batch, pass);
         NDArray xt = FlowMatching.interpolate(x0, eps, sigma);
         NDArray u = FlowMatching.velocityTarget(x0, eps);
@@ -391,15 +391,7 @@ public final class CrdObjective implements PolicyObjective {
 
     /** @return pass {@code pass}'s per-sample noise levels (b), float32, in the samples' current manager */
     NDArray sigmas(MicroBatch batch, int pass) {
-        return sigmas(batch, pass, levels(batch));
-    }
-
-    private static NDArray sigmas(MicroBatch batch, int pass, double[][] levels) {
-        float[] s = new float[levels.length];
-        for (int i = 0; i < s.length; i++) {
-            s[i] = (float) levels[i][pass];
-        }
-        return owned(batch.samples().getManager(), s);
+        return batch.levelColumn(levels(batch), pass);
     }
 
     /**

@@ -211,15 +211,7 @@ public final class DiffusionNftObjective implements PolicyObjective {
 
     /** @return pass {@code pass}'s per-sample noise levels (b), float32, in the samples' current manager */
     NDArray sigmas(MicroBatch batch, int pass) {
-        double[][] levels = levels(batch);
-        float[] s = new float[levels.length];
-        for (int i = 0; i < s.length; i++) {
-            s[i] = (float) levels[i][pass];
-        }
-        // create(float[]) wraps a Java buffer that autograd may outlive: copy into libtorch memory.
-        try (NDArray wrapped = batch.samples().getManager().create(s)) {
-            return wrapped.duplicate();
-        }
+        return batch.levelColumn(levels(batch), pass);
     }
 
     /** @return pass {@code pass}'s standard normal noise of the samples' shape, in the samples' current manager */

@@ -9,8 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.diffrl4j.core.adapter.AdapterRoles;
-import io.diffrl4j.core.adapter.AdapterSet;
 import io.diffrl4j.core.flow.SeededNoise;
 import io.diffrl4j.core.model.Conditioning;
 import io.diffrl4j.core.objective.MicroBatch;
@@ -39,22 +37,11 @@ class StepFractionTest {
                 .optStochasticStep(FlowGrpoSdeStep.constantNoise(0.3)).build();
     }
 
-    private static Rollout offPolicy(NDManager m, ToyFlowModel model, TrajectorySampler sampler) {
-        AdapterSet policy = model.adapters().create(AdapterRoles.POLICY, true, new SeededNoise(11));
-        ToyTraining.perturb(policy, 12, 0.3);
-        AdapterSet other = model.adapters().copyOf(AdapterRoles.SAMPLER, policy, false);
-        ToyTraining.perturb(other, 13, 0.01);
-        model.adapters().use(AdapterRoles.SAMPLER);
-        Rollout r = ToyTraining.rollout(m, sampler, model, 21);
-        model.adapters().use(AdapterRoles.POLICY);
-        return r;
-    }
-
     @Test
     void theLossIsTheMeanOverTheTrainedImageStepPairs() {
         try (NDManager m = NDManager.newBaseManager(); ToyFlowModel model = ToyTraining.model(m)) {
             TrajectorySampler sampler = sampler();
-            Rollout r = offPolicy(m, model, sampler);
+            Rollout r = ToyTraining.offPolicy(m, model, sampler);
             MicroBatch mb = ToyTraining.batch(m, sampler, r, ADVANTAGES);
             FlowGrpoObjective objective = new FlowGrpoObjective(10.0).withStepFraction(0.6);   // nothing clipped
             int k = objective.passes(mb);
@@ -97,7 +84,7 @@ class StepFractionTest {
     void anImageTrainsTheSameStepsWhicheverMicroBatchHoldsIt() {
         try (NDManager m = NDManager.newBaseManager(); ToyFlowModel model = ToyTraining.model(m)) {
             TrajectorySampler sampler = sampler();
-            Rollout r = offPolicy(m, model, sampler);
+            Rollout r = ToyTraining.offPolicy(m, model, sampler);
             MicroBatch whole = ToyTraining.batch(m, sampler, r, ADVANTAGES);
             // The second group alone, drawing from the same epoch stream (seed 99, as ToyTraining's batch).
             MicroBatch part = new MicroBatch(m, new MicroBatch.Place(new int[] {3, 4, 5}, GROUP),
@@ -116,7 +103,7 @@ class StepFractionTest {
     void aFractionOfOneIsFlowGrpoAndOneThatTrainsNothingIsRefused() {
         try (NDManager m = NDManager.newBaseManager(); ToyFlowModel model = ToyTraining.model(m)) {
             TrajectorySampler sampler = sampler();
-            Rollout r = offPolicy(m, model, sampler);
+            Rollout r = ToyTraining.offPolicy(m, model, sampler);
             MicroBatch mb = ToyTraining.batch(m, sampler, r, ADVANTAGES);
             FlowGrpoObjective plain = new FlowGrpoObjective(10.0);
             FlowGrpoObjective all = plain.withStepFraction(1.0);

@@ -3,6 +3,7 @@ package io.diffrl4j.methods.flowgrpo;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.diffrl4j.core.adapter.AdapterRoles;
 import io.diffrl4j.core.adapter.AdapterSet;
 import io.diffrl4j.core.flow.SeededNoise;
 import io.diffrl4j.core.model.Conditioning;
@@ -38,6 +39,21 @@ final class ToyTraining {
     static Rollout rollout(NDManager m, Sampler sampler, ToyFlowModel model, long seed) {
         return sampler.sample(m, model, Conditioning.none(PROMPTS), Conditioning.none(PROMPTS), GROUP,
                 new Shape(DIM), new SeededNoise(seed));
+    }
+
+    /**
+     * @return a rollout drawn by a "sampler" set slightly off a perturbed policy, which is left
+     *     active: an off-policy batch whose ratios are not 1
+     */
+    static Rollout offPolicy(NDManager m, ToyFlowModel model, Sampler sampler) {
+        AdapterSet policy = model.adapters().create(AdapterRoles.POLICY, true, new SeededNoise(11));
+        perturb(policy, 12, 0.3);
+        AdapterSet other = model.adapters().copyOf(AdapterRoles.SAMPLER, policy, false);
+        perturb(other, 13, 0.01);
+        model.adapters().use(AdapterRoles.SAMPLER);
+        Rollout r = rollout(m, sampler, model, 21);
+        model.adapters().use(AdapterRoles.POLICY);
+        return r;
     }
 
     static MicroBatch batch(NDManager m, Sampler sampler, Rollout r, float[] advantages) {

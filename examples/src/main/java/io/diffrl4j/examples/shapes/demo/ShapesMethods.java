@@ -6,6 +6,9 @@ import io.diffrl4j.core.method.Method;
 import io.diffrl4j.core.reward.ImageEmbedder;
 import io.diffrl4j.core.schedule.PolicyEma;
 import io.diffrl4j.examples.shapes.ShapesEvaluation;
+import io.diffrl4j.methods.awm.Awm;
+import io.diffrl4j.methods.awm.AwmObjective;
+import io.diffrl4j.methods.awm.TimeWeighting;
 import io.diffrl4j.methods.crd.CenteringScope;
 import io.diffrl4j.methods.crd.Crd;
 import io.diffrl4j.methods.crd.CrdObjective;
@@ -36,7 +39,7 @@ import java.util.List;
 public final class ShapesMethods {
     /** The methods: what the commands list and compare by default. */
     public static final List<String> NAMES = List.of("gardo", "flow-grpo", "flow-grpo-kl", "diffusion-nft", "crd",
-            "grpo-guard", "mix-grpo", "dance-grpo");
+            "grpo-guard", "mix-grpo", "dance-grpo", "awm");
 
     /**
      * Variants for ablations, accepted wherever a method is named but not run by default:
@@ -86,6 +89,11 @@ public final class ShapesMethods {
                 return "10 sampling steps, shift 1, CFG 3 (the reference: 16 at shift 3, FLUX without CFG); DanceGRPO's "
                         + "constant-noise SDE (eta 0.3) on every step, 9 recorded and 5 trained per image (timestep_fraction 0.6), "
                         + "a group sharing its initial noise; no evaluation EMA (40 optimizer steps)";
+            case "awm":
+                return "10 ODE steps at shift 1 without guidance (the reference: 14 SA-Solver steps at shift 3), 6 training levels "
+                        + "stratified over indices 1-9 of them; both KLs at the configs' strength (1e-3 to the pretrained model, 1 to "
+                        + "the policy's EMA); one on-policy optimizer step per epoch of 2 (the demo's); no evaluation EMA (40 "
+                        + "optimizer steps)";
             default:
                 return DEVIATIONS;
         }
@@ -130,6 +138,11 @@ public final class ShapesMethods {
                 // DanceGRPO's step, noise sharing, step share and advantages on the demo's 10 steps at shift 1, CFG 3.
                 return DanceGrpo.method().withSampler(DanceGrpo.sampler().optSteps(STEPS).optShift(1.0)
                         .optGuidanceScale(ShapesEvaluation.GUIDANCE).build());
+            case "awm":
+                // AWM's objective, KLs and EMA anchor on the demo's 10 ODE steps at shift 1, without guidance.
+                return Awm.method().withSampler(Awm.sampler().optSteps(STEPS).optShift(1.0).build())
+                        .withObjective(new AwmObjective(Awm.noiseLevels(STEPS, 1.0, 1), TimeWeighting.ghuber(Awm.GHUBER_POWER)))
+                        .without(PolicyEma.STATE_KEY);
             case "diffusion-nft":
                 return DiffusionNft.method()
                         .withSampler(DiffusionNft.sampler().optSteps(STEPS).optShift(1.0).build())
