@@ -8,11 +8,14 @@ package io.diffrl4j.core.flow;
  * {@code floor(N * fraction)} are trained ({@code num_train_timesteps = int(num_steps *
  * timestep_fraction)}: 9 of 10 with 0.99, all 10 with GARDO's 1.0). Unlike
  * {@link DiscreteNoiseLevels}, the level left out differs per sample and may be any of the N,
- * including pure noise. Immutable.
+ * including pure noise. {@link #sharedSubset} is DGPO's form: {@code M} distinct levels among the
+ * first {@code K} of the rollout, one draw shared by the images of a group. Immutable.
  */
 public final class RolloutNoiseLevels implements TrainingNoiseLevels {
     private final double[] levels;
     private final int used;
+    private final int candidates;
+    private final boolean shared;
 
     /**
      * @param steps the rollout's step count N, at least 1
@@ -29,6 +32,44 @@ public final class RolloutNoiseLevels implements TrainingNoiseLevels {
             levels[i] = schedule.sigma(i);
         }
         used = Math.max(1, (int) Math.floor(steps * fraction));
+        candidates = steps;
+        shared = false;
+    }
+
+    private RolloutNoiseLevels(int steps, double shift, int used, int candidates) {
+        if (candidates < 1 || candidates > steps || used < 1 || used > candidates) {
+            throw new IllegalArgumentException("need 1 <= levels <= candidates <= steps; got " + used + " levels of the first "
+                    + candidates + " of " + steps);
+        }
+        InferenceSchedule schedule = InferenceSchedule.of(steps, shift);
+        levels = new double[steps];
+        for (int i = 0; i < steps; i++) {
+            levels[i] = schedule.sigma(i);
+        }
+        this.used = used;
+        this.candidates = candidates;
+        this.shared = true;
+    }
+
+    /**
+     * DGPO's levels ({@code random.sample(range(trunc_steps + 1), num_train_timesteps)} on the rollout's
+     * own timesteps): {@code count} distinct levels among the first {@code candidates} of the rollout,
+     * in random order, the same for every image of a group (the reference draws once per epoch for
+     * the whole batch).
+     *
+     * @param count M, the levels per sample
+     * @param steps the rollout's step count N
+     * @param shift the rollout's SD3 time shift
+     * @param candidates K, how many of the noisiest levels are eligible ({@code trunc_steps + 1})
+     * @return the levels
+     */
+    public static RolloutNoiseLevels sharedSubset(int count, int steps, double shift, int candidates) {
+        return new RolloutNoiseLevels(steps, shift, count, candidates);
+    }
+
+    @Override
+    public boolean sharedWithinGroup() {
+        return shared;
     }
 
     @Override
@@ -45,7 +86,7 @@ public final class RolloutNoiseLevels implements TrainingNoiseLevels {
     public double[][] draw(int batch, SeededNoise rng) {
         double[][] out = new double[batch][used];
         for (int b = 0; b < batch; b++) {
-            int[] perm = rng.permutation(levels.length);
+            int[] perm = rng.permutation(candidates);
             for (int j = 0; j < used; j++) {
                 out[b][j] = levels[perm[j]];
             }
@@ -55,6 +96,7 @@ public final class RolloutNoiseLevels implements TrainingNoiseLevels {
 
     @Override
     public String toString() {
-        return "RolloutNoiseLevels[" + used + " of " + levels.length + "]";
+        return "RolloutNoiseLevels[" + used + " of " + (candidates == levels.length ? "" : "the first " + candidates + " of ")
+                + levels.length + (shared ? ", shared within a group" : "") + "]";
     }
 }

@@ -222,12 +222,30 @@ public record MicroBatch(NDManager manager, Place place, Drawn drawn, Scored sco
      * @return float32 (b, ...) noise, in libtorch-owned memory
      */
     public NDArray rowNormal(NDManager owner, long stream) {
+        return normal(owner, i -> rowRng(i).fork(stream));
+    }
+
+    /**
+     * Standard normal noise of the samples' shape shared by the images of a group: row {@code i} is
+     * drawn from {@code epochRng().fork(stream).fork(rows()[i] / groupSize())} (DGPO's
+     * {@code use_shared_noise}), the same however the group is cut into micro-batches.
+     *
+     * @param owner the manager of the result (the one that currently owns {@link #samples()})
+     * @param stream the label of the draw
+     * @return float32 (b, ...) noise, in libtorch-owned memory
+     */
+    public NDArray groupNormal(NDManager owner, long stream) {
+        SeededNoise epoch = epochRng().fork(stream);
+        return normal(owner, i -> epoch.fork(rows()[i] / groupSize()));
+    }
+
+    private NDArray normal(NDManager owner, java.util.function.IntFunction<SeededNoise> source) {
         Shape shape = samples().getShape();
         int b = size();
         int per = b == 0 ? 0 : Math.toIntExact(shape.size() / b);
         float[] values = new float[b * per];
         for (int i = 0; i < b; i++) {
-            SeededNoise r = rowRng(i).fork(stream);
+            SeededNoise r = source.apply(i);
             for (int k = 0; k < per; k++) {
                 values[i * per + k] = (float) r.nextGaussian();
             }

@@ -5,6 +5,7 @@ import io.diffrl4j.core.reward.ImageEmbedder;
 import io.diffrl4j.methods.awm.Awm;
 import io.diffrl4j.methods.crd.Crd;
 import io.diffrl4j.methods.dancegrpo.DanceGrpo;
+import io.diffrl4j.methods.dgpo.Dgpo;
 import io.diffrl4j.methods.flowgrpo.FlowGrpo;
 import io.diffrl4j.regularizers.gardo.AdaptiveReference;
 import io.diffrl4j.regularizers.gardo.DiversityAwareAdvantage;
@@ -54,6 +55,8 @@ public final class Sd35Methods {
             // AWM's config per reward (beta 1e-3 GenEval, 3e-3 OCR, 1e-4 PickScore); --kl-beta sets the KL to the
             // pretrained model, not the one to the policy's EMA. Its configs train at --lr 3e-4 with 24 images per prompt.
             case "awm" -> withKlBeta(Awm.forReward(reward), klBeta);
+            // DGPO's config per reward (KL beta 0.02, PickScore 1e-3); its configs train at --lr 3e-4, 16 images per prompt.
+            case "dgpo" -> withKlBeta(Dgpo.forReward(reward), klBeta);
             // DanceGRPO's script (FLUX) has no KL; its learning rate is 1e-5, its group 12 images.
             case "dance-grpo" -> klBeta == null || klBeta == 0 ? DanceGrpo.method()
                     : DanceGrpo.method().withRegularizer(FlowGrpo.kl(klBeta));

@@ -15,6 +15,8 @@ import io.diffrl4j.methods.crd.CrdObjective;
 import io.diffrl4j.methods.crd.ImplicitRewardForm;
 import io.diffrl4j.methods.crd.MatchingLoss;
 import io.diffrl4j.methods.dancegrpo.DanceGrpo;
+import io.diffrl4j.methods.dgpo.Dgpo;
+import io.diffrl4j.methods.dgpo.DgpoObjective;
 import io.diffrl4j.methods.flowgrpo.FlowGrpo;
 import io.diffrl4j.regularizers.gardo.AdaptiveReference;
 import io.diffrl4j.regularizers.gardo.DiversityAwareAdvantage;
@@ -39,7 +41,7 @@ import java.util.List;
 public final class ShapesMethods {
     /** The methods: what the commands list and compare by default. */
     public static final List<String> NAMES = List.of("gardo", "flow-grpo", "flow-grpo-kl", "diffusion-nft", "crd",
-            "grpo-guard", "mix-grpo", "dance-grpo", "awm");
+            "grpo-guard", "mix-grpo", "dance-grpo", "awm", "dgpo");
 
     /**
      * Variants for ablations, accepted wherever a method is named but not run by default:
@@ -94,6 +96,9 @@ public final class ShapesMethods {
                         + "stratified over indices 1-9 of them; both KLs at the configs' strength (1e-3 to the pretrained model, 1 to "
                         + "the policy's EMA); one on-policy optimizer step per epoch of 2 (the demo's); no evaluation EMA (40 "
                         + "optimizer steps)";
+            case "dgpo":
+                return "10 DPM-Solver++ steps at shift 1, CFG 3 (the reference: shift 3, CFG 4.5); 4 levels among the 5 noisiest "
+                        + "of them; one on-policy optimizer step per epoch of 2 (the demo's); no evaluation EMA (40 optimizer steps)";
             default:
                 return DEVIATIONS;
         }
@@ -142,6 +147,11 @@ public final class ShapesMethods {
                 // AWM's objective, KLs and EMA anchor on the demo's 10 ODE steps at shift 1, without guidance.
                 return Awm.method().withSampler(Awm.sampler().optSteps(STEPS).optShift(1.0).build())
                         .withObjective(new AwmObjective(Awm.noiseLevels(STEPS, 1.0, 1), TimeWeighting.ghuber(Awm.GHUBER_POWER)))
+                        .without(PolicyEma.STATE_KEY);
+            case "dgpo":
+                // DGPO's group preference loss, KL and old EMA on the demo's 10 DPM-Solver++ steps at shift 1, CFG 3.
+                return Dgpo.method().withSampler(Dgpo.sampler().optShift(1.0).optGuidanceScale(ShapesEvaluation.GUIDANCE).build())
+                        .withObjective(new DgpoObjective(Dgpo.BETA_DPO, Dgpo.CLIP_RANGE, Dgpo.noiseLevels(STEPS, 1.0, 4), Dgpo.OLD_SET))
                         .without(PolicyEma.STATE_KEY);
             case "diffusion-nft":
                 return DiffusionNft.method()
