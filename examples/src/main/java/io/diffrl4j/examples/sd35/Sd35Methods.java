@@ -12,6 +12,7 @@ import io.diffrl4j.regularizers.gardo.DiversityAwareAdvantage;
 import io.diffrl4j.methods.gardo.Gardo;
 import io.diffrl4j.methods.grpoguard.GrpoGuard;
 import io.diffrl4j.methods.mixgrpo.MixGrpo;
+import io.diffrl4j.methods.tempflow.TempFlowGrpo;
 import io.diffrl4j.regularizers.gardo.GatedKl;
 import io.diffrl4j.methods.nft.DiffusionNftRecipe;
 import io.diffrl4j.samplers.EulerStep;
@@ -57,6 +58,8 @@ public final class Sd35Methods {
             case "awm" -> withKlBeta(Awm.forReward(reward), klBeta);
             // DGPO's config per reward (KL beta 0.02, PickScore 1e-3); its configs train at --lr 3e-4, 16 images per prompt.
             case "dgpo" -> withKlBeta(Dgpo.forReward(reward), klBeta);
+            // TempFlow-GRPO's config per reward (KL beta 0.004, PickScore 0.001); its group is 6 children per branch.
+            case "tempflow-grpo" -> withKlBeta(TempFlowGrpo.forReward(reward), klBeta);
             // DanceGRPO's script (FLUX) has no KL; its learning rate is 1e-5, its group 12 images.
             case "dance-grpo" -> klBeta == null || klBeta == 0 ? DanceGrpo.method()
                     : DanceGrpo.method().withRegularizer(FlowGrpo.kl(klBeta));

@@ -70,7 +70,7 @@ public record Sd35Options(Path model, String method, String reward, String auxil
 
     /** The methods by the names users type. */
     public static final List<String> METHODS = List.of("gardo", "crd", "flow-grpo", "flow-grpo-kl", "diffusion-nft",
-            "grpo-guard", "mix-grpo", "dance-grpo", "awm", "dgpo");
+            "grpo-guard", "mix-grpo", "dance-grpo", "awm", "dgpo", "tempflow-grpo");
 
     /** The auxiliary reward when none is named: it needs no weights, so GARDO's gate runs out of the box. */
     public static final String DEFAULT_AUXILIARY_REWARDS = "jpeg";

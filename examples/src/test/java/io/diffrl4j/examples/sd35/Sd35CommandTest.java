@@ -35,7 +35,7 @@ class Sd35CommandTest {
         String[] need = {"--model", "m", "--prompts", "p"};
         finetune(with(need, "--epochs", "2.5")).assertUsageError("bin/sd35-finetune", "--epochs 2.5: must be a whole number");
         finetune(with(need, "--method", "grpo")).assertUsageError("bin/sd35-finetune",
-                "--method grpo: unknown method; choose one of [gardo, crd, flow-grpo, flow-grpo-kl, diffusion-nft, grpo-guard, mix-grpo, dance-grpo, awm, dgpo]");
+                "--method grpo: unknown method; choose one of [gardo, crd, flow-grpo, flow-grpo-kl, diffusion-nft, grpo-guard, mix-grpo, dance-grpo, awm, dgpo, tempflow-grpo]");
         finetune(with(need, "--resolution", "100")).assertUsageError("bin/sd35-finetune",
                 "--resolution 100: must be a multiple of 16");
         finetune(with(need, "--reward", "jpeg")).assertUsageError("bin/sd35-finetune", "--auxiliary-rewards jpeg: gardo's "

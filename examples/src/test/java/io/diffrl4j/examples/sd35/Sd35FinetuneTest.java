@@ -159,7 +159,7 @@ class Sd35FinetuneTest {
                 assertThrows(IllegalArgumentException.class, () -> Sd35Options.parse(new String[] {"--epoch", "3"})).getMessage());
         assertEquals("--epochs 2.5: must be a whole number", assertThrows(IllegalArgumentException.class,
                 () -> Sd35Options.parse(args(tmp.resolve("x"), "crd", 1, "--epochs", "2.5"))).getMessage());
-        assertEquals("--method grpo: unknown method; choose one of [gardo, crd, flow-grpo, flow-grpo-kl, diffusion-nft, grpo-guard, mix-grpo, dance-grpo, awm, dgpo]",
+        assertEquals("--method grpo: unknown method; choose one of [gardo, crd, flow-grpo, flow-grpo-kl, diffusion-nft, grpo-guard, mix-grpo, dance-grpo, awm, dgpo, tempflow-grpo]",
                 assertThrows(IllegalArgumentException.class, () -> Sd35Options.parse(args(tmp.resolve("x"), "grpo", 1)))
                         .getMessage());
         assertEquals("--model DIR and --prompts FILE are required",

@@ -72,6 +72,11 @@ import org.slf4j.LoggerFactory;
  * regularizer sees the whole batch; a row-gathering pass would save the {@code 1 - f} share of
  * training forwards.
  *
+ * <p><b>Noise-aware weighting</b> ({@link #withNoiseAwareWeight}, TempFlow-GRPO's
+ * {@code train_sd3_pr.py}): pass {@code j}'s loss is multiplied by {@code c s_j}, with {@code s_j =
+ * std_dev_t sqrt(|dt|)} the transition std of its step, so that the high-noise steps, where an image's
+ * layout is decided, weigh more than the late refining ones.
+ *
  * <p>The pass's {@link Prediction} is the transition mean (b, ...): {@link Prediction#under} gives
  * the same mean with another adapter set at a given guidance scale (no gradient, cached per pass),
  * and {@link Prediction#klScale} is {@code 1 / (2 std_dev_t^2)} (CODE) or
@@ -101,8 +106,22 @@ public final class FlowGrpoObjective implements PolicyObjective {
     private final boolean detachUnconditional;
     private final double klReward;
     private final GroupRelativeAdvantage stepAdvantages;
-    private final boolean ratioNorm;
-    private final double stepFraction;
+    private final Shaping shaping;
+
+    /**
+     * How each pass's loss is shaped beyond Flow-GRPO's: GRPO-Guard's RatioNorm, DanceGRPO's share
+     * of steps per image, TempFlow-GRPO's noise-aware weight (0: none).
+     */
+    private record Shaping(boolean ratioNorm, double stepFraction, double noiseWeight) {
+        Shaping {
+            if (!(stepFraction > 0 && stepFraction <= 1)) {
+                throw new IllegalArgumentException("the share of steps trained per image must be in (0, 1], got " + stepFraction);
+            }
+            if (!(noiseWeight >= 0) || Double.isInfinite(noiseWeight)) {
+                throw new IllegalArgumentException("the noise-aware weight's scale must be finite and >= 0, got " + noiseWeight);
+            }
+        }
+    }
 
     // The label of the draw that picks an image's trained steps from its epoch stream.
     private static final long STEP_STREAM = 0x73746570L;
@@ -143,16 +162,12 @@ public final class FlowGrpoObjective implements PolicyObjective {
      */
     public FlowGrpoObjective(double clipRange, boolean detachUnconditional, double klReward,
             GroupRelativeAdvantage stepAdvantages) {
-        this(clipRange, detachUnconditional, klReward, stepAdvantages, false, 1.0);
+        this(clipRange, detachUnconditional, klReward, stepAdvantages, new Shaping(false, 1.0, 0));
     }
 
     private FlowGrpoObjective(double clipRange, boolean detachUnconditional, double klReward,
-            GroupRelativeAdvantage stepAdvantages, boolean ratioNorm, double stepFraction) {
-        this.ratioNorm = ratioNorm;
-        if (!(stepFraction > 0 && stepFraction <= 1)) {
-            throw new IllegalArgumentException("the share of steps trained per image must be in (0, 1], got " + stepFraction);
-        }
-        this.stepFraction = stepFraction;
+            GroupRelativeAdvantage stepAdvantages, Shaping shaping) {
+        this.shaping = shaping;
         if (!(klReward >= 0) || Double.isInfinite(klReward)) {
             throw new IllegalArgumentException("klReward must be finite and >= 0, got " + klReward);
         }
@@ -174,7 +189,8 @@ public final class FlowGrpoObjective implements PolicyObjective {
      * @return this objective with RatioNorm on or off, every other setting kept
      */
     public FlowGrpoObjective withRatioNorm(boolean on) {
-        return new FlowGrpoObjective(clipRange, detachUnconditional, klReward, stepAdvantages, on, stepFraction);
+        return new FlowGrpoObjective(clipRange, detachUnconditional, klReward, stepAdvantages,
+                new Shaping(on, shaping.stepFraction(), shaping.noiseWeight()));
     }
 
     /**
@@ -184,12 +200,29 @@ public final class FlowGrpoObjective implements PolicyObjective {
      * @return this objective with that share, every other setting kept
      */
     public FlowGrpoObjective withStepFraction(double fraction) {
-        return new FlowGrpoObjective(clipRange, detachUnconditional, klReward, stepAdvantages, ratioNorm, fraction);
+        return new FlowGrpoObjective(clipRange, detachUnconditional, klReward, stepAdvantages,
+                new Shaping(shaping.ratioNorm(), fraction, shaping.noiseWeight()));
     }
 
     /** @return the share of an image's recorded steps it trains on (1: all) */
     public double stepFraction() {
-        return stepFraction;
+        return shaping.stepFraction();
+    }
+
+    /**
+     * @param scale {@code c >= 0}: each pass's loss is multiplied by {@code c s_t}, with {@code s_t =
+     *     std_dev_t sqrt(|dt|)} the step's transition std (TempFlow-GRPO's noise-aware weighting,
+     *     {@code c = 2.25}, which makes the mean weight about 1 on SD3.5's 10-step schedule); 0 turns it off
+     * @return this objective with that weighting, every other setting kept
+     */
+    public FlowGrpoObjective withNoiseAwareWeight(double scale) {
+        return new FlowGrpoObjective(clipRange, detachUnconditional, klReward, stepAdvantages,
+                new Shaping(shaping.ratioNorm(), shaping.stepFraction(), scale));
+    }
+
+    /** @return the noise-aware weight's scale {@code c} (0: off) */
+    public double noiseAwareWeight() {
+        return shaping.noiseWeight();
     }
 
     /**
@@ -198,12 +231,12 @@ public final class FlowGrpoObjective implements PolicyObjective {
      * @return this objective with that KL-in-reward, every other setting kept
      */
     public FlowGrpoObjective withKlReward(double coefficient, GroupRelativeAdvantage advantages) {
-        return new FlowGrpoObjective(clipRange, detachUnconditional, coefficient, advantages, ratioNorm, stepFraction);
+        return new FlowGrpoObjective(clipRange, detachUnconditional, coefficient, advantages, shaping);
     }
 
     /** @return whether the ratio is normalised and the steps reweighted (GRPO-Guard) */
     public boolean ratioNorm() {
-        return ratioNorm;
+        return shaping.ratioNorm();
     }
 
     /** @return whether the unconditional half of the guided training velocity is detached */
@@ -273,7 +306,7 @@ public final class FlowGrpoObjective implements PolicyObjective {
                     + " is deterministic at step " + step.index() + "; Flow-GRPO needs a stochastic step with a log-probability");
         }
         NDArray logRatio = result.logProb().sub(step.logProb());
-        NDArray ratio = (ratioNorm ? normalisedLogRatio(logRatio, result, step, rule) : logRatio).exp();
+        NDArray ratio = (shaping.ratioNorm() ? normalisedLogRatio(logRatio, result, step, rule) : logRatio).exp();
         NDArray negA = (klReward > 0 ? stepAdvantages(batch, pass, m) : batch.advantages()).neg();
         NDArray unclipped = negA.mul(ratio);
         NDArray clipped = negA.mul(ratio.clip(1 - clipRange, 1 + clipRange));
@@ -283,7 +316,7 @@ public final class FlowGrpoObjective implements PolicyObjective {
         NDArray clippedRows = ratio.sub(1).abs().gt(clipRange).toType(DataType.FLOAT32, false);
         NDArray halfSquaredLogRatio = ScalarMath.mul(logRatio.square(), 0.5);
         NDArray loss;
-        if (stepFraction < 1) {
+        if (shaping.stepFraction() < 1) {
             float[] trained = trainedRows(batch, pass);
             int count = 0;
             for (float t : trained) {
@@ -309,8 +342,12 @@ public final class FlowGrpoObjective implements PolicyObjective {
             metrics.add("ratio_mean", ratio.mean());
             metrics.add("approx_kl", halfSquaredLogRatio.mean());
         }
-        if (ratioNorm) {
+        if (shaping.ratioNorm()) {
             loss = ScalarMath.div(loss, step.sigma() - step.sigmaNext());
+        }
+        if (shaping.noiseWeight() > 0) {
+            // A positive per-pass weight on both PPO branches is a weight on their maximum.
+            loss = ScalarMath.mul(loss, shaping.noiseWeight() * result.noiseStd());
         }
         metrics.add("policy_loss", loss);
         if (LOG.isTraceEnabled()) {
@@ -321,9 +358,9 @@ public final class FlowGrpoObjective implements PolicyObjective {
 
     /** @return {@code floor(K f)}, the steps each image trains on, at least 1 */
     private int trainedPerRow(int k) {
-        int per = (int) Math.floor(k * stepFraction);
+        int per = (int) Math.floor(k * shaping.stepFraction());
         if (per < 1) {
-            throw new IllegalArgumentException("a step fraction of " + stepFraction + " trains none of the " + k
+            throw new IllegalArgumentException("a step fraction of " + shaping.stepFraction() + " trains none of the " + k
                     + " recorded steps; record more steps or raise the fraction");
         }
         return per;

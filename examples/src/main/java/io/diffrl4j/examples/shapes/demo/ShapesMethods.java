@@ -23,6 +23,7 @@ import io.diffrl4j.regularizers.gardo.DiversityAwareAdvantage;
 import io.diffrl4j.methods.gardo.Gardo;
 import io.diffrl4j.methods.grpoguard.GrpoGuard;
 import io.diffrl4j.methods.mixgrpo.MixGrpo;
+import io.diffrl4j.methods.tempflow.TempFlowGrpo;
 import io.diffrl4j.regularizers.gardo.GatedKl;
 import io.diffrl4j.methods.nft.DiffusionNft;
 import io.diffrl4j.methods.nft.DiffusionNftObjective;
@@ -41,7 +42,7 @@ import java.util.List;
 public final class ShapesMethods {
     /** The methods: what the commands list and compare by default. */
     public static final List<String> NAMES = List.of("gardo", "flow-grpo", "flow-grpo-kl", "diffusion-nft", "crd",
-            "grpo-guard", "mix-grpo", "dance-grpo", "awm", "dgpo");
+            "grpo-guard", "mix-grpo", "dance-grpo", "awm", "dgpo", "tempflow-grpo");
 
     /**
      * Variants for ablations, accepted wherever a method is named but not run by default:
@@ -99,6 +100,10 @@ public final class ShapesMethods {
             case "dgpo":
                 return "10 DPM-Solver++ steps at shift 1, CFG 3 (the reference: shift 3, CFG 4.5); 4 levels among the 5 noisiest "
                         + "of them; one on-policy optimizer step per epoch of 2 (the demo's); no evaluation EMA (40 optimizer steps)";
+            case "tempflow-grpo":
+                return "10 sampling steps, shift 1, CFG 3; a group branching from a shared ODE prefix at one of steps 0-8 (drawn "
+                        + "per sampling batch; the reference branches at all 9), that step trained with its noise-aware weight; "
+                        + "no evaluation EMA (40 optimizer steps)";
             default:
                 return DEVIATIONS;
         }
@@ -152,6 +157,10 @@ public final class ShapesMethods {
                 // DGPO's group preference loss, KL and old EMA on the demo's 10 DPM-Solver++ steps at shift 1, CFG 3.
                 return Dgpo.method().withSampler(Dgpo.sampler().optShift(1.0).optGuidanceScale(ShapesEvaluation.GUIDANCE).build())
                         .withObjective(new DgpoObjective(Dgpo.BETA_DPO, Dgpo.CLIP_RANGE, Dgpo.noiseLevels(STEPS, 1.0, 4), Dgpo.OLD_SET))
+                        .without(PolicyEma.STATE_KEY);
+            case "tempflow-grpo":
+                // TempFlow-GRPO's branching and noise-aware weight, KL 0.004, group std, on the demo's rollouts.
+                return TempFlowGrpo.method().withSampler(grpoSampler().optWindow(SdeWindow.random(1, 0, 9).withSharedPrefix()).build())
                         .without(PolicyEma.STATE_KEY);
             case "diffusion-nft":
                 return DiffusionNft.method()

@@ -32,7 +32,7 @@ class ShapesComparisonCommandTest {
         compare("--epochs", "0").assertUsageError("bin/compare", "--epochs 0: must be >= 1");
         compare("--seeds", "1,x").assertUsageError("bin/compare", "--seeds 1,x: 'x' is not a whole number");
         compare("--methods", "gardo,ppo").assertUsageError("bin/compare",
-                "--methods gardo,ppo: unknown method 'ppo'; choose among [gardo, flow-grpo, flow-grpo-kl, diffusion-nft, crd, grpo-guard, mix-grpo, dance-grpo, awm, dgpo]");
+                "--methods gardo,ppo: unknown method 'ppo'; choose among [gardo, flow-grpo, flow-grpo-kl, diffusion-nft, crd, grpo-guard, mix-grpo, dance-grpo, awm, dgpo, tempflow-grpo]");
         compare("--tasks", "geneval,aesthetics").assertUsageError("bin/compare",
                 "--tasks geneval,aesthetics: unknown task 'aesthetics'; choose among [geneval, reward-model, compressibility]");
         assertEquals(List.of(), CommandResult.contents(cwd));

@@ -39,7 +39,7 @@ class ShapesDemoCommandTest {
     void badInputIsNamedAsTypedInOneLine() throws Exception {
         demo("gardo", "--epochs", "-3").assertUsageError("bin/demo", "--epochs -3: must be >= 1");
         demo("ppo").assertUsageError("bin/demo",
-                "METHOD ppo: unknown method; choose one of [gardo, flow-grpo, flow-grpo-kl, diffusion-nft, crd, grpo-guard, mix-grpo, dance-grpo, awm, dgpo]");
+                "METHOD ppo: unknown method; choose one of [gardo, flow-grpo, flow-grpo-kl, diffusion-nft, crd, grpo-guard, mix-grpo, dance-grpo, awm, dgpo, tempflow-grpo]");
         demo("gardo", "--task", "aesthetics").assertUsageError("bin/demo",
                 "--task aesthetics: unknown task; choose one of [geneval, reward-model, compressibility]");
         demo("gardo", "--lr", "-1").assertUsageError("bin/demo", "--lr -1: must be a positive number");

@@ -30,7 +30,7 @@ class ShapesMainJobTest {
                 "(default: compressibility)", "  --methods M,M,... ", "(default: flow-grpo,gardo)", "(default: 20)",
                 "(default: runs/demo)", "  --resume ", "  --overwrite "));
         demo("--methods", "flow-grpo,ppo").assertUsageError("bin/demo",
-                "--methods flow-grpo,ppo: unknown method 'ppo'; choose among [gardo, flow-grpo, flow-grpo-kl, diffusion-nft, crd, grpo-guard, mix-grpo, dance-grpo, awm, dgpo]");
+                "--methods flow-grpo,ppo: unknown method 'ppo'; choose among [gardo, flow-grpo, flow-grpo-kl, diffusion-nft, crd, grpo-guard, mix-grpo, dance-grpo, awm, dgpo, tempflow-grpo]");
         demo("--methods", "gardo,gardo").assertUsageError("bin/demo", "--methods gardo,gardo: a method is listed twice");
         demo("--task", "aesthetics").assertUsageError("bin/demo",
                 "--task aesthetics: unknown task; choose one of [geneval, reward-model, compressibility]");
