@@ -298,8 +298,7 @@ public final class FlowGrpoObjective implements PolicyObjective {
         double w = batch.sampler().guidanceScale();
         SamplerStep rule = batch.sampler().stochasticStep();
 
-        NDArray v = trainingVelocity(model, x, sigma, batch.conditioning(), batch.unconditional(), w, m,
-                detachUnconditional);
+        NDArray v = trainingVelocity(model, x, sigma, batch, w, detachUnconditional);
         StepResult result = rule.evaluate(x, v, schedule, step.index(), next);
         if (result.logProb() == null) {
             throw new IllegalStateException("the sampler's step rule " + rule.getClass().getSimpleName()
@@ -353,7 +352,7 @@ public final class FlowGrpoObjective implements PolicyObjective {
         if (LOG.isTraceEnabled()) {
             LOG.trace("flow-grpo pass {} (step {}, sigma {}): b={}, w={}", pass, step.index(), step.sigma(), b, w);
         }
-        return new Pass(loss, new MeanPrediction(batch, model, step, x, next, sigma, w, result));
+        return new Pass(loss, new MeanPrediction(batch, model, step, sigma, w, result));
     }
 
     /** @return {@code floor(K f)}, the steps each image trains on, at least 1 */
@@ -451,8 +450,11 @@ public final class FlowGrpoObjective implements PolicyObjective {
      * The policy's guided velocity as the reference code trains it: gradients through both halves,
      * or, with {@code detach}, only through {@code w v_cond} (the unconditional half a constant).
      */
-    static NDArray trainingVelocity(AdaptedFlowModel model, NDArray x, NDArray sigma, Conditioning cond,
-            Conditioning uncond, double w, NDManager m, boolean detach) {
+    static NDArray trainingVelocity(AdaptedFlowModel model, NDArray x, NDArray sigma, MicroBatch batch, double w,
+            boolean detach) {
+        Conditioning cond = batch.conditioning();
+        Conditioning uncond = batch.unconditional();
+        NDManager m = x.getManager();
         if (w == 1.0) {
             return model.velocity(x, sigma, cond);
         }
@@ -482,13 +484,13 @@ public final class FlowGrpoObjective implements PolicyObjective {
         private final String policySet;
         private final Map<Key, NDArray> cache = new HashMap<>();
 
-        MeanPrediction(MicroBatch batch, AdaptedFlowModel model, RecordedStep step, NDArray x, NDArray next,
-                NDArray sigma, double guidance, StepResult result) {
+        MeanPrediction(MicroBatch batch, AdaptedFlowModel model, RecordedStep step, NDArray sigma, double guidance,
+                StepResult result) {
             this.batch = batch;
             this.model = model;
             this.step = step;
-            this.x = x;
-            this.next = next;
+            this.x = step.x();
+            this.next = step.next();
             this.sigma = sigma;
             this.guidance = guidance;
             this.result = result;
