@@ -68,6 +68,16 @@ public final class Sd35Methods {
     }
 
     /**
+     * @param name one of {@link Sd35Options#METHODS}
+     * @return the LoRA learning rate of the method's reference configs: 1e-4 for GRPO-Guard, 3e-4
+     *     otherwise (MixGRPO's and DanceGRPO's scripts fine-tune every weight at 1e-5, which is no
+     *     rate for a LoRA)
+     */
+    static double learningRate(String name) {
+        return name.equals("grpo-guard") ? GrpoGuard.LEARNING_RATE : 3e-4;
+    }
+
+    /**
      * @param m a method with a KL
      * @param klBeta its new beta (its kind of strength kept: CRD's stays reward-adaptive with its
      *     floor), 0 to remove the KL, or null to keep the method's own

@@ -155,7 +155,8 @@ public record Sd35Options(Path model, String method, String reward, String auxil
                                 + "2 for OCR, as its reference configs)", "2"),
                         Option.value("images-per-micro-batch", "N", "images per forward/backward pass (bounds memory)", "8"),
                         Option.value("sampling-prompts", "N", "prompts sampled together, their images in one batch", "1"),
-                        Option.value("lr", "LR", "AdamW's learning rate on the LoRA", "3e-4"),
+                        Option.value("lr", "LR", "AdamW's learning rate on the LoRA", "the method's own: 3e-4, grpo-guard "
+                                + "1e-4 (its configs; MixGRPO's and DanceGRPO's 1e-5 is a full fine-tune's, not a LoRA's)"),
                         Option.value("kl-beta", "B", "the KL coefficient (beta) of the method's KL to its reference, >= 0 "
                                 + "(0: no KL)", "the method's own: flow-grpo 0, flow-grpo-kl 0.04, gardo 0.07 (0.04 for OCR), "
                                 + "diffusion-nft 1e-4, crd 0.1"),
@@ -250,7 +251,8 @@ public record Sd35Options(Path model, String method, String reward, String auxil
         return Arguments.checked(() -> new Sd35Options(model, method, reward, auxiliary, prompts,
                 s.path("eval-prompt-file"), out, s.integer("epochs", 1), resolution, s.integer("prompts-per-epoch", 1),
                 s.integer("group-size", 2), optimizerSteps, s.integer("images-per-micro-batch", 1),
-                s.integer("sampling-prompts", 1), s.positive("lr"), s.integer("lora-rank", 1), s.positive("lora-alpha"),
+                s.integer("sampling-prompts", 1), s.specified("lr") ? s.positive("lr") : Sd35Methods.learningRate(method),
+                s.integer("lora-rank", 1), s.positive("lora-alpha"),
                 s.wholeNumber("seed"), s.integer("eval-prompts", 1), s.integer("eval-images", 1),
                 s.integer("eval-steps", 1), s.integer("eval-every", 1), s.integer("checkpoint-every", 1),
                 s.flag("resume"), dtype, s.path("embedder"), s.path("init-lora"), s.flag("dry-run"),

@@ -26,7 +26,7 @@ class Sd35CommandTest {
         help.assertHelp(List.of("usage: bin/sd35-finetune [options]", "docs/ALGORITHMS.md sections 7.7 and 9",
                 "--model DIR ", "--prompts FILE ", "--method METHOD ", "(default: gardo)", "--reward SPECS ", "(default: ocr)",
                 "--auxiliary-rewards SPECS ", "(default: jpeg)", "--group-size G ", "(default: 24)", "--lr LR ",
-                "(default: 3e-4)", "--dry-run ", "--resume ", "--overwrite ", "--config FILE ", "aesthetic=DIR"));
+                "(default: the method's own: 3e-4, grpo-guard 1e-4", "--dry-run ", "--resume ", "--overwrite ", "--config FILE ", "aesthetic=DIR"));
         assertEquals(List.of(), CommandResult.contents(cwd));
     }
 
@@ -69,6 +69,15 @@ class Sd35CommandTest {
         assertEquals(0.01, given.klBeta());
         assertEquals(0.01, given.toJson().get("kl-beta").asDouble());
         finetune(with(grpo, "--kl-beta", "-1")).assertUsageError("bin/sd35-finetune", "--kl-beta -1: must be a number >= 0");
+    }
+
+    @Test
+    void theLearningRateIsTheMethodsOwnUnlessGiven() throws Exception {
+        String[] guard = {"--model", "sd", "--prompts", "p.txt", "--method", "grpo-guard", "--reward", "pickscore=dir"};
+        assertEquals(1e-4, Sd35Options.parse(guard, cwd).learningRate(), "GRPO-Guard's configs");
+        assertEquals(2e-4, Sd35Options.parse(with(guard, "--lr", "2e-4"), cwd).learningRate());
+        assertEquals(3e-4, Sd35Options.parse(new String[] {"--model", "sd", "--prompts", "p.txt", "--method", "dance-grpo"}, cwd)
+                .learningRate(), "a LoRA's rate, not the full fine-tune's 1e-5");
     }
 
     @Test
