@@ -6,6 +6,7 @@ import io.diffrl4j.core.flow.ScalarMath;
 import io.diffrl4j.core.flow.StratifiedRolloutNoiseLevels;
 import io.diffrl4j.core.flow.TrainingNoiseLevels;
 import io.diffrl4j.core.model.AdaptedFlowModel;
+import io.diffrl4j.core.objective.ForwardNoise;
 import io.diffrl4j.core.objective.MicroBatch;
 import io.diffrl4j.core.objective.PolicyObjective;
 import io.diffrl4j.core.objective.StepMetrics;
@@ -46,11 +47,8 @@ public final class AwmObjective implements PolicyObjective {
     /** The fork label of pass 0's forward-process noise; pass j uses {@code NOISE_STREAM + j}. */
     public static final long NOISE_STREAM = 0x4157_4D4E_0000_0000L;
 
-    private final TrainingNoiseLevels noiseLevels;
+    private final ForwardNoise noise;
     private final TimeWeighting weighting;
-
-    private MicroBatch cachedBatch;
-    private double[][] cachedLevels;
 
     /**
      * @param noiseLevels where on the noise axis each sample is trained (the configs: 6 strata of
@@ -58,20 +56,16 @@ public final class AwmObjective implements PolicyObjective {
      * @param weighting how a sample's error at its level becomes its loss
      */
     public AwmObjective(TrainingNoiseLevels noiseLevels, TimeWeighting weighting) {
-        if (noiseLevels == null || weighting == null) {
-            throw new IllegalArgumentException("AWM needs its noise levels and its time weighting");
+        if (weighting == null) {
+            throw new IllegalArgumentException("AWM needs its time weighting");
         }
-        if (noiseLevels.levelsPerSample() < 1) {
-            throw new IllegalArgumentException("noiseLevels must give at least one level per sample, got "
-                    + noiseLevels.levelsPerSample());
-        }
-        this.noiseLevels = noiseLevels;
+        this.noise = new ForwardNoise(noiseLevels, LEVELS_STREAM, NOISE_STREAM, false);
         this.weighting = weighting;
     }
 
     /** @return where each sample is trained */
     public TrainingNoiseLevels noiseLevels() {
-        return noiseLevels;
+        return noise.levels();
     }
 
     /** @return the time weighting */
@@ -81,24 +75,17 @@ public final class AwmObjective implements PolicyObjective {
 
     @Override
     public int passes(MicroBatch batch) {
-        return noiseLevels.levelsPerSample();
+        return noise.passes();
     }
 
     @Override
     public Pass evaluate(MicroBatch batch, int pass, AdaptedFlowModel model, StepMetrics metrics) {
-        if (pass < 0 || pass >= passes(batch)) {
-            throw new IndexOutOfBoundsException("pass " + pass + " of " + passes(batch) + " noise levels");
-        }
-        if (cachedBatch != batch) {
-            cachedLevels = batch.rowLevels(noiseLevels, LEVELS_STREAM);
-            cachedBatch = batch;
-        }
+        ForwardNoise.Draw d = noise.draw(batch, pass);
         NDArray x0 = batch.samples();
-        NDArray t = batch.levelColumn(cachedLevels, pass);
-        NDArray eps = batch.rowNormal(x0.getManager(), NOISE_STREAM + pass);
-        NDArray xt = FlowMatching.interpolate(x0, eps, t);
+        NDArray t = d.t();
+        NDArray xt = d.xt();
         NDArray v = model.velocity(xt, t, batch.conditioning());
-        NDArray mse = FlowMatching.meanPerSample(v.sub(FlowMatching.velocityTarget(x0, eps)).square());
+        NDArray mse = FlowMatching.meanPerSample(v.sub(FlowMatching.velocityTarget(x0, d.eps())).square());
         NDArray a = ScalarMath.div(batch.advantages().clip(-ADVANTAGE_CLIP, ADVANTAGE_CLIP), ADVANTAGE_CLIP);
         NDArray loss = a.mul(weighting.apply(mse, t)).mean();
         metrics.add("policy_loss", loss);
@@ -108,6 +95,6 @@ public final class AwmObjective implements PolicyObjective {
 
     @Override
     public String toString() {
-        return "AwmObjective{" + noiseLevels + ", " + weighting + "}";
+        return "AwmObjective{" + noise.levels() + ", " + weighting + "}";
     }
 }

@@ -11,6 +11,7 @@ import io.diffrl4j.core.flow.StratifiedRolloutNoiseLevels;
 import io.diffrl4j.core.flow.FlowMatching;
 import io.diffrl4j.core.flow.TrainingNoiseLevels;
 import io.diffrl4j.core.model.AdaptedFlowModel;
+import io.diffrl4j.core.objective.ForwardNoise;
 import io.diffrl4j.core.model.Conditioning;
 import io.diffrl4j.models.nn.kernel.TorchKernels;
 import io.diffrl4j.core.objective.MicroBatch;
@@ -97,12 +98,10 @@ public final class CrdObjective implements PolicyObjective {
     private final ImplicitRewardForm form;
     private final CenteringScope scope;
     private final MatchingLoss loss;
-    private final TrainingNoiseLevels noiseLevels;
+    private final ForwardNoise noise;
     private final String oldSet;
     private double weightTemp = -1;
 
-    private MicroBatch cachedBatch;
-    private double[][] cachedLevels;
     private MicroBatch cachedGroups;
     private final Map<Integer, GroupMeans> cachedMeans = new HashMap<>();
     private boolean warnedSingleton;
@@ -150,7 +149,7 @@ public final class CrdObjective implements PolicyObjective {
         this.form = form;
         this.scope = scope;
         this.loss = loss;
-        this.noiseLevels = noiseLevels;
+        this.noise = new ForwardNoise(noiseLevels, LEVELS_STREAM, NOISE_STREAM, false);
         this.oldSet = oldSet;
     }
 
@@ -163,7 +162,7 @@ public final class CrdObjective implements PolicyObjective {
         if (Double.isNaN(temp) || Double.isInfinite(temp)) {
             throw new IllegalArgumentException("weightTemp must be finite, got " + temp);
         }
-        CrdObjective copy = new CrdObjective(beta, form, scope, loss, noiseLevels, oldSet);
+        CrdObjective copy = new CrdObjective(beta, form, scope, loss, noise.levels(), oldSet);
         copy.weightTemp = temp;
         return copy;
     }
@@ -195,7 +194,7 @@ public final class CrdObjective implements PolicyObjective {
 
     /** @return the noise-level strategy */
     public TrainingNoiseLevels noiseLevels() {
-        return noiseLevels;
+        return noise.levels();
     }
 
     /** @return the name of the moving reference's adapter set, or null when the pretrained model is the reference */
@@ -205,7 +204,7 @@ public final class CrdObjective implements PolicyObjective {
 
     @Override
     public int passes(MicroBatch batch) {
-        return noiseLevels.levelsPerSample();
+        return noise.passes();
     }
 
     @Override
@@ -278,7 +277,7 @@ public final class CrdObjective implements PolicyObjective {
             // (which DJL puts in the manager of the first input) is freed when it closes.
             scratch.tempAttachAll(arraysOf(groups));
             means = NoGrad.run(() -> {
-                double[][] levels = groups.rowLevels(noiseLevels, LEVELS_STREAM);
+                double[][] levels = groups.rowLevels(noise.levels(), LEVELS_STREAM);
                 NDArray rho = forward(groups, pass, model, levels).rho();
                 NDArray rTilde = NormalisedReward.of(groups.advantages());
                 float[] rhoMean = rho.reshape(k, g).mean(new int[] {1}).toFloatArray();
@@ -382,11 +381,7 @@ public final class CrdObjective implements PolicyObjective {
      *     batch.rowRng(i).fork(LEVELS_STREAM)}; drawn once and cached for the most recent micro-batch
      */
     double[][] levels(MicroBatch batch) {
-        if (cachedBatch != batch) {
-            cachedLevels = batch.rowLevels(noiseLevels, LEVELS_STREAM);
-            cachedBatch = batch;
-        }
-        return cachedLevels;
+        return noise.levels(batch);
     }
 
     /** @return pass {@code pass}'s per-sample noise levels (b), float32, in the samples' current manager */
@@ -399,7 +394,7 @@ public final class CrdObjective implements PolicyObjective {
      *     {@code batch.rowRng(i).fork(NOISE_STREAM + pass)}, in the samples' current manager
      */
     NDArray noise(MicroBatch batch, int pass) {
-        return batch.rowNormal(batch.samples().getManager(), NOISE_STREAM + pass);
+        return noise.noise(batch, pass);
     }
 
     @Override

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import io.diffrl4j.core.flow.FlowMatching;
 import io.diffrl4j.core.flow.TrainingNoiseLevels;
 import io.diffrl4j.core.model.AdaptedFlowModel;
+import io.diffrl4j.core.objective.ForwardNoise;
 import io.diffrl4j.core.objective.MicroBatch;
 import io.diffrl4j.core.objective.PolicyObjective;
 import io.diffrl4j.core.objective.StepMetrics;
@@ -48,11 +49,8 @@ public final class DgpoObjective implements PolicyObjective {
 
     private final double betaDpo;
     private final double clipRange;
-    private final TrainingNoiseLevels noiseLevels;
+    private final ForwardNoise noise;
     private final String oldSet;
-
-    private MicroBatch cachedBatch;
-    private double[][] cachedLevels;
 
     /**
      * @param betaDpo {@code beta_dpo}, the preference temperature, finite and {@code > 0}
@@ -73,7 +71,7 @@ public final class DgpoObjective implements PolicyObjective {
         }
         this.betaDpo = betaDpo;
         this.clipRange = clipRange;
-        this.noiseLevels = noiseLevels;
+        this.noise = new ForwardNoise(noiseLevels, LEVELS_STREAM, NOISE_STREAM, true);
         this.oldSet = oldSet;
     }
 
@@ -89,7 +87,7 @@ public final class DgpoObjective implements PolicyObjective {
 
     /** @return the training levels */
     public TrainingNoiseLevels noiseLevels() {
-        return noiseLevels;
+        return noise.levels();
     }
 
     /** @return the old model's adapter set */
@@ -99,29 +97,22 @@ public final class DgpoObjective implements PolicyObjective {
 
     @Override
     public int passes(MicroBatch batch) {
-        return noiseLevels.levelsPerSample();
+        return noise.passes();
     }
 
     @Override
     public Pass evaluate(MicroBatch batch, int pass, AdaptedFlowModel model, StepMetrics metrics) {
-        if (pass < 0 || pass >= passes(batch)) {
-            throw new IndexOutOfBoundsException("pass " + pass + " of " + passes(batch) + " noise levels");
-        }
         if (batch.isPartOfGroups() || batch.size() % batch.groupSize() != 0) {
             throw new IllegalStateException("DGPO weighs each group by all of its images: train whole groups per "
                     + "micro-batch (TrainerConfig imagesPerMicroBatch 0), got " + batch.size() + " rows of groups of "
                     + batch.groupSize());
         }
-        if (cachedBatch != batch) {
-            cachedLevels = batch.rowLevels(noiseLevels, LEVELS_STREAM);
-            cachedBatch = batch;
-        }
+        ForwardNoise.Draw d = noise.draw(batch, pass);
         NDArray x0 = batch.samples();
         NDManager m = x0.getManager();
-        NDArray t = batch.levelColumn(cachedLevels, pass);
-        NDArray eps = batch.groupNormal(m, NOISE_STREAM + pass);
-        NDArray xt = FlowMatching.interpolate(x0, eps, t);
-        NDArray target = FlowMatching.velocityTarget(x0, eps);
+        NDArray t = d.t();
+        NDArray xt = d.xt();
+        NDArray target = FlowMatching.velocityTarget(x0, d.eps());
         NDArray v = model.velocity(xt, t, batch.conditioning());
         NDArray vRef = model.adapters().with(null, () -> model.velocity(xt, t, batch.conditioning())).stopGradient();
         NDArray vOld = model.adapters().with(oldSet, () -> model.velocity(xt, t, batch.conditioning())).stopGradient();
@@ -177,6 +168,6 @@ public final class DgpoObjective implements PolicyObjective {
 
     @Override
     public String toString() {
-        return "DgpoObjective{beta_dpo=" + betaDpo + ", clip=" + clipRange + ", " + noiseLevels + ", old=" + oldSet + "}";
+        return "DgpoObjective{beta_dpo=" + betaDpo + ", clip=" + clipRange + ", " + noise.levels() + ", old=" + oldSet + "}";
     }
 }

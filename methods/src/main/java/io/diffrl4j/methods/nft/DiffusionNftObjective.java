@@ -7,13 +7,12 @@ import io.diffrl4j.core.flow.RolloutNoiseLevels;
 import io.diffrl4j.core.flow.FlowMatching;
 import io.diffrl4j.core.flow.TrainingNoiseLevels;
 import io.diffrl4j.core.model.AdaptedFlowModel;
+import io.diffrl4j.core.objective.ForwardNoise;
 import io.diffrl4j.core.objective.MicroBatch;
 import io.diffrl4j.core.objective.PolicyObjective;
 import io.diffrl4j.core.objective.Prediction;
 import io.diffrl4j.core.objective.StepMetrics;
 import io.diffrl4j.core.objective.VelocityPrediction;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * DiffusionNFT's forward-process policy loss (docs/ALGORITHMS.md 5): only the clean samples {@code x0}
@@ -59,8 +58,6 @@ import org.slf4j.LoggerFactory;
  * <p>Holds the per-micro-batch cache, so it is not thread-safe; it runs on the training thread.
  */
 public final class DiffusionNftObjective implements PolicyObjective {
-    private static final Logger LOG = LoggerFactory.getLogger(DiffusionNftObjective.class);
-
     /** DiffusionNFT's default {@code beta_nft}. */
     public static final double DEFAULT_BETA = 1.0;
     /** The advantage clip the optimality probability is normalised by (Flow-GRPO's advantage clip). */
@@ -76,12 +73,9 @@ public final class DiffusionNftObjective implements PolicyObjective {
     public static final long NOISE_STREAM = 0x4E46_5445_0000_0000L;
 
     private final double beta;
-    private final TrainingNoiseLevels noiseLevels;
+    private final ForwardNoise noise;
     private final String oldSet;
     private final AdvantageMode advantageMode;
-
-    private MicroBatch cachedBatch;
-    private double[][] cachedLevels;
 
     /**
      * DiffusionNFT's defaults: {@code beta_nft = 1}, {@link RolloutNoiseLevels} of its 10-step shift-3
@@ -113,18 +107,11 @@ public final class DiffusionNftObjective implements PolicyObjective {
         if (!(beta > 0) || Double.isInfinite(beta)) {
             throw new IllegalArgumentException("betaNft must be finite and > 0, got " + beta);
         }
-        if (noiseLevels == null) {
-            throw new IllegalArgumentException("noiseLevels must not be null");
-        }
-        if (noiseLevels.levelsPerSample() < 1) {
-            throw new IllegalArgumentException("noiseLevels must give at least one level per sample, got "
-                    + noiseLevels.levelsPerSample());
-        }
         if (oldSet == null || oldSet.isBlank()) {
             throw new IllegalArgumentException("oldSet must name an adapter set");
         }
         this.beta = beta;
-        this.noiseLevels = noiseLevels;
+        this.noise = new ForwardNoise(noiseLevels, LEVELS_STREAM, NOISE_STREAM, false);
         this.oldSet = oldSet;
         this.advantageMode = advantageMode;
     }
@@ -141,7 +128,7 @@ public final class DiffusionNftObjective implements PolicyObjective {
 
     /** @return the noise-level strategy */
     public TrainingNoiseLevels noiseLevels() {
-        return noiseLevels;
+        return noise.levels();
     }
 
     /** @return the name of the "old" adapter set */
@@ -151,19 +138,15 @@ public final class DiffusionNftObjective implements PolicyObjective {
 
     @Override
     public int passes(MicroBatch batch) {
-        return noiseLevels.levelsPerSample();
+        return noise.passes();
     }
 
     @Override
     public Pass evaluate(MicroBatch batch, int pass, AdaptedFlowModel model, StepMetrics metrics) {
-        int passes = passes(batch);
-        if (pass < 0 || pass >= passes) {
-            throw new IndexOutOfBoundsException("pass " + pass + " of " + passes + " noise levels");
-        }
+        ForwardNoise.Draw d = noise.draw(batch, pass);
         NDArray x0 = batch.samples();
-        NDArray sigma = sigmas(batch, pass);
-        NDArray eps = noise(batch, pass);
-        NDArray xt = FlowMatching.interpolate(x0, eps, sigma);
+        NDArray sigma = d.t();
+        NDArray xt = d.xt();
 
         NDArray vTheta = model.velocity(xt, sigma, batch.conditioning());
         NDArray vOld = model.adapters().with(oldSet, () -> model.velocity(xt, sigma, batch.conditioning())).stopGradient();
@@ -193,30 +176,14 @@ public final class DiffusionNftObjective implements PolicyObjective {
         return FlowMatching.meanPerSample(diff.square()).div(weight);
     }
 
-    /**
-     * @param batch a micro-batch
-     * @return its {@code b x levelsPerSample()} noise levels, drawn once and cached for the most recent
-     *     micro-batch
-     */
+    /** @return the micro-batch's levels, drawn once and cached for the most recent micro-batch */
     double[][] levels(MicroBatch batch) {
-        if (cachedBatch != batch) {
-            double[][] drawn = batch.rowLevels(noiseLevels, LEVELS_STREAM);
-            cachedLevels = drawn;
-            cachedBatch = batch;
-            LOG.debug("drew {} x {} noise levels for a micro-batch of rows {}..", drawn.length,
-                    noiseLevels.levelsPerSample(), batch.rows().length == 0 ? -1 : batch.rows()[0]);
-        }
-        return cachedLevels;
-    }
-
-    /** @return pass {@code pass}'s per-sample noise levels (b), float32, in the samples' current manager */
-    NDArray sigmas(MicroBatch batch, int pass) {
-        return batch.levelColumn(levels(batch), pass);
+        return noise.levels(batch);
     }
 
     /** @return pass {@code pass}'s standard normal noise of the samples' shape, in the samples' current manager */
     NDArray noise(MicroBatch batch, int pass) {
-        return batch.rowNormal(batch.samples().getManager(), NOISE_STREAM + pass);
+        return noise.noise(batch, pass);
     }
 
     @Override
