@@ -11,6 +11,7 @@ import io.diffrl4j.core.objective.MicroBatch;
 import io.diffrl4j.core.objective.PolicyObjective;
 import io.diffrl4j.core.objective.StepMetrics;
 import io.diffrl4j.core.objective.VelocityPrediction;
+import io.diffrl4j.core.train.GradMode;
 
 /**
  * DGPO's group preference loss (arXiv 2510.08425; Luo-Yihong/DGPO, {@code scripts/train_sd3_dgpo.py},
@@ -32,8 +33,9 @@ import io.diffrl4j.core.objective.VelocityPrediction;
  * ordered that way weighs less. Samples whose error ratio to the old model left the clip range in
  * their advantage's direction still count in {@code S_g} but give no gradient.
  *
- * <p>The group weight needs every image of a group: micro-batches must hold whole groups (a part of
- * a group is refused). Randomness does not depend on the cut: levels from the group's epoch stream
+ * <p>The group weight needs every image of a group: a micro-batch that holds part of its groups
+ * computes the errors of the whole groups at the same pass without gradient (two forwards per
+ * image of the group), as the reference sums {@code S_g} over devices. Randomness does not depend on the cut: levels from the group's epoch stream
  * ({@link TrainingNoiseLevels#sharedWithinGroup()}), noise from {@link MicroBatch#groupNormal}. The
  * pass's prediction is {@code v_theta} with the pretrained model's velocity handed over, so a velocity
  * KL to the pretrained model costs no further forward. Metrics: {@code policy_loss},
@@ -102,10 +104,9 @@ public final class DgpoObjective implements PolicyObjective {
 
     @Override
     public Pass evaluate(MicroBatch batch, int pass, AdaptedFlowModel model, StepMetrics metrics) {
-        if (batch.isPartOfGroups() || batch.size() % batch.groupSize() != 0) {
-            throw new IllegalStateException("DGPO weighs each group by all of its images: train whole groups per "
-                    + "micro-batch (TrainerConfig imagesPerMicroBatch 0), got " + batch.size() + " rows of groups of "
-                    + batch.groupSize());
+        if (!batch.isPartOfGroups() && batch.size() % batch.groupSize() != 0) {
+            throw new IllegalStateException("DGPO weighs each group by all of its images: a micro-batch of " + batch.size()
+                    + " rows of groups of " + batch.groupSize() + " must hold whole groups or carry its groups' batch");
         }
         ForwardNoise.Draw d = noise.draw(batch, pass);
         NDArray x0 = batch.samples();
@@ -121,27 +122,22 @@ public final class DgpoObjective implements PolicyObjective {
         float[] lRef = FlowMatching.meanPerSample(target.sub(vRef).square()).toFloatArray();
         float[] lOld = FlowMatching.meanPerSample(target.sub(vOld).square()).toFloatArray();
         float[] a = batch.advantages().toFloatArray();
+        double[] margin = groupMargins(batch, pass, model, l, lRef, a);
 
         int b = batch.size();
         int g = batch.groupSize();
+        int[] position = batch.positionsInGroups();
         float[] weight = new float[b];
         float[] clipped = new float[b];
         double weightSum = 0;
         int clips = 0;
-        for (int start = 0; start < b; start += g) {
-            double s = 0;
-            for (int i = start; i < start + g; i++) {
-                s += a[i] * betaDpo * ((double) l[i] - lRef[i]) / g;
-            }
-            float w = (float) (1 / (1 + Math.exp(-s)));
-            for (int i = start; i < start + g; i++) {
-                weight[i] = w;
-                double ratio = Math.exp((double) lOld[i] - l[i]);
-                boolean clip = a[i] > 0 ? ratio > 1 + clipRange : ratio < 1 - clipRange;
-                clipped[i] = clip ? 1f : 0f;
-                clips += clip ? 1 : 0;
-                weightSum += w;
-            }
+        for (int i = 0; i < b; i++) {
+            weight[i] = (float) (1 / (1 + Math.exp(-margin[position[i] / g])));
+            double ratio = Math.exp((double) lOld[i] - l[i]);
+            boolean clip = a[i] > 0 ? ratio > 1 + clipRange : ratio < 1 - clipRange;
+            clipped[i] = clip ? 1f : 0f;
+            clips += clip ? 1 : 0;
+            weightSum += weight[i];
         }
         NDArray clipMask = owned(m, clipped);
         // A clipped sample keeps its value (it counts in the mean) and loses its gradient.
@@ -152,6 +148,30 @@ public final class DgpoObjective implements PolicyObjective {
         metrics.add("clip_fraction", (double) clips / b);
         metrics.add("group_weight", weightSum / b);
         return new Pass(loss, new VelocityPrediction(batch, model, xt, t, v).withKnown(null, vRef).withKnown(oldSet, vOld));
+    }
+
+    /**
+     * @return {@code S_g} of every group of {@link MicroBatch#groups()}: from the rows' own errors when
+     *     the micro-batch holds whole groups, else from the errors of every row of its groups at this
+     *     pass, computed without gradient (the policy's and the pretrained model's, at the same
+     *     {@code x_t}: the draws do not depend on the cut), as the reference sums {@code S_g} over devices
+     */
+    private double[] groupMargins(MicroBatch batch, int pass, AdaptedFlowModel model, float[] l, float[] lRef, float[] a) {
+        MicroBatch groups = batch.groups();
+        float[][] whole = batch.isPartOfGroups() ? GradMode.<float[][], RuntimeException>off(() -> {
+            ForwardNoise.Draw d = noise.draw(groups, pass);
+            NDArray target = FlowMatching.velocityTarget(groups.samples(), d.eps());
+            NDArray v = model.velocity(d.xt(), d.t(), groups.conditioning());
+            NDArray vRef = model.adapters().with(null, () -> model.velocity(d.xt(), d.t(), groups.conditioning()));
+            return new float[][] {FlowMatching.meanPerSample(target.sub(v).square()).toFloatArray(),
+                FlowMatching.meanPerSample(target.sub(vRef).square()).toFloatArray(), groups.advantages().toFloatArray()};
+        }) : new float[][] {l, lRef, a};
+        int g = batch.groupSize();
+        double[] margin = new double[groups.size() / g];
+        for (int i = 0; i < groups.size(); i++) {
+            margin[i / g] += whole[2][i] * betaDpo * ((double) whole[0][i] - whole[1][i]) / g;
+        }
+        return margin;
     }
 
     /** Copies host values into libtorch memory owned by {@code m} (the graph may outlive a Java buffer). */

@@ -198,7 +198,43 @@ class DgpoObjectiveTest {
     }
 
     @Test
-    void partsOfGroupsAndLevelsThatAreNotSharedAreRefused() {
+    void aPartOfAGroupWeighsItByTheWholeGroup() {
+        // Group 0 (rows 0-2) cut into parts {0, 1} and {2}: b-weighted, the parts' losses add up to the whole's.
+        try (NDManager m = NDManager.newBaseManager(); ToyFlowModel model = model(m)) {
+            MicroBatch whole = batch(m, new int[] {0, 1, 2}, new float[] {1.2f, -0.4f, -0.8f});
+            MicroBatch first = part(m, whole, new int[] {0, 1});
+            MicroBatch last = part(m, whole, new int[] {2});
+            DgpoObjective objective = objective(1e-3);
+            for (int j = 0; j < 2; j++) {
+                double all = 3 * objective.evaluate(whole, j, model, new StepMetrics()).loss().getFloat();
+                double parts = 2 * objective.evaluate(first, j, model, new StepMetrics()).loss().getFloat()
+                        + objective.evaluate(last, j, model, new StepMetrics()).loss().getFloat();
+                assertEquals(all, parts, 1e-6 * Math.max(1, Math.abs(all)), "pass " + j);
+            }
+        }
+    }
+
+    /** Rows {@code at} of {@code whole} as a part of its groups, carrying {@code whole} as its group batch. */
+    private static MicroBatch part(NDManager m, MicroBatch whole, int[] at) {
+        float[] x = whole.samples().toFloatArray();
+        float[] a = whole.advantages().toFloatArray();
+        float[] xs = new float[at.length * DIM];
+        float[] as = new float[at.length];
+        int[] rows = new int[at.length];
+        for (int k = 0; k < at.length; k++) {
+            System.arraycopy(x, at[k] * DIM, xs, k * DIM, DIM);
+            as[k] = a[at[k]];
+            rows[k] = whole.rows()[at[k]];
+        }
+        return new MicroBatch(m, new MicroBatch.Place(rows, G),
+                new MicroBatch.Drawn(m.create(xs, new Shape(at.length, DIM)), List.of(), Conditioning.none(at.length),
+                        Conditioning.none(at.length), null),
+                new MicroBatch.Scored(m.create(as), null),
+                new MicroBatch.Update(new TrainingProgress(0, 0), new SeededNoise(5), new SeededNoise(99)), whole);
+    }
+
+    @Test
+    void malformedBatchesAndLevelsThatAreNotSharedAreRefused() {
         try (NDManager m = NDManager.newBaseManager(); ToyFlowModel model = model(m)) {
             MicroBatch half = batch(m, new int[] {0, 1}, new float[] {1f, -1f});
             IllegalStateException e = assertThrows(IllegalStateException.class,
