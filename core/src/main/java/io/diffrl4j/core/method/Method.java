@@ -240,13 +240,13 @@ public final class Method {
             throw new IllegalArgumentException("KL beta must be finite and > 0, got " + beta
                     + " (remove the KL with without(\"regularizer:kl\") instead)");
         }
-        // Only the KL to the method's reference ("kl"); a second KL under its own name keeps its beta.
-        if (regularizers.stream().noneMatch(r -> r instanceof ReferenceKl && r.name().equals("kl"))) {
+        // Only the KL to the method's reference; a second KL under its own name keeps its beta.
+        if (regularizers.stream().noneMatch(ReferenceKl::isMethodKl)) {
             throw new IllegalArgumentException("method " + name + " has no KL regularizer whose beta could be set; add one "
                     + "with withRegularizer");
         }
         return withRegularizers(regularizers.stream()
-                .map(r -> r instanceof ReferenceKl kl && kl.name().equals("kl") ? (Regularizer) kl.withBeta(beta) : r).toList());
+                .map(r -> ReferenceKl.isMethodKl(r) ? (Regularizer) ((ReferenceKl) r).withBeta(beta) : r).toList());
     }
 
     private static <T> List<T> replaceByKey(List<T> items, T item, String key, java.util.function.Function<T, String> keyOf) {

@@ -18,6 +18,9 @@ public class ReferenceKl implements Regularizer {
     private final KlStrength strength;
     private final String name;
 
+    /** The name of a method's KL to its reference (its metric; checkpoint key {@code "regularizer:kl"}). */
+    public static final String NAME = "kl";
+
     /**
      * @param reference the reference adapter set, or null for the pretrained model
      * @param guidance the reference's CFG scale, or null to use the policy prediction's own
@@ -25,7 +28,7 @@ public class ReferenceKl implements Regularizer {
      * @param strength the coefficient
      */
     public ReferenceKl(String reference, Double guidance, KlForm form, KlStrength strength) {
-        this(reference, guidance, form, strength, "kl");
+        this(reference, guidance, form, strength, NAME);
     }
 
     private ReferenceKl(String reference, Double guidance, KlForm form, KlStrength strength, String name) {
@@ -49,6 +52,16 @@ public class ReferenceKl implements Regularizer {
     @Override
     public String name() {
         return name;
+    }
+
+    /**
+     * @param r a regularizer
+     * @return whether it is a method's KL to its reference (a {@link ReferenceKl}, gated or not,
+     *     named {@value #NAME}), the one {@code Method.withKlBeta} and GARDO adjust; a second KL under
+     *     its own name is not
+     */
+    public static boolean isMethodKl(Regularizer r) {
+        return r instanceof ReferenceKl && NAME.equals(r.name());
     }
 
     /**

@@ -179,7 +179,7 @@ public final class Gardo {
     private static ReferenceKl onlyKl(Method method, String what) {
         List<ReferenceKl> kls = method.regularizers().stream()
                 // The KL to the method's reference; a second KL under its own name (AWM's "kl_ema") is left alone.
-                .filter(r -> r instanceof ReferenceKl && r.name().equals("kl")).map(r -> (ReferenceKl) r).toList();
+                .filter(ReferenceKl::isMethodKl).map(r -> (ReferenceKl) r).toList();
         if (kls.size() != 1) {
             throw new IllegalArgumentException("GARDO can only " + what + " a method with one KL regularizer; method "
                     + method.name() + " has " + kls.size() + (kls.isEmpty() ? " (give it one, e.g. FlowGrpo.kl(beta))" : ""));
